@@ -1,0 +1,30 @@
+{
+  "targets": [
+    {
+      "target_name": "modelpress",
+      "sources": [
+        "native/napi/addon.cc",
+        "native/dispatch/cpu_features.cc",
+        "native/dispatch/variants.cc",
+        "native/dispatch/quant_abi.cc",
+        "native/kernels/quant/ref.cc",
+        "native/kernels/quant/avx2.cc",
+        "native/kernels/quant/avx512.cc",
+        "native/kernels/quant/neon.cc"
+      ],
+      "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
+      "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS"],
+      "cflags!": ["-fno-exceptions"],
+      "cflags_cc!": ["-fno-exceptions", "-O2", "-O3"],
+      "cflags_cc": ["-std=c++17", "-O3", "-ffp-contract=off", "-fno-strict-aliasing", "-fvisibility=hidden"],
+      "xcode_settings": {
+        "GCC_ENABLE_CPP_EXCEPTIONS": "YES",
+        "CLANG_CXX_LANGUAGE_STANDARD": "c++17",
+        "OTHER_CPLUSPLUSFLAGS": ["-O3", "-ffp-contract=off", "-fno-strict-aliasing"]
+      },
+      "msvs_settings": {
+        "VCCLCompilerTool": { "ExceptionHandling": 1, "AdditionalOptions": ["/std:c++17", "/fp:precise"] }
+      }
+    }
+  ]
+}

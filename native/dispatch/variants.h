@@ -1,0 +1,20 @@
+// The best-first table of CPU variants and the one in use.
+#ifndef MODELPRESS_VARIANTS_H
+#define MODELPRESS_VARIANTS_H
+
+#include "../kernels/quant/quant_kernels.h"
+
+namespace mp {
+
+struct Variant {
+  const char* name;
+  bool (*supported)();         // can this CPU + OS run it?
+  const QuantKernels* quant;   // one table per kernel family
+};
+
+// The variant in use: the best supported one, unless capped by mp_set_cpu_cap.
+const Variant& active_variant();
+
+}  // namespace mp
+
+#endif

@@ -1,0 +1,99 @@
+/*
+ * modelpress C ABI.
+ *
+ * The one interface between the kernels and their hosts (the N-API addon and the
+ * WebAssembly module). Plain C: pointers, lengths, plain parameters, status codes.
+ * No host headers may appear here or anywhere under native/kernels/.
+ *
+ * Tensor layout for per-axis parameters
+ * -------------------------------------
+ * A tensor of shape [d0 .. d(r-1)] quantized along axis a is seen as
+ * [outer, axis_len, inner] with inner = product of the dimensions after a.
+ * Element i (flat, row-major) uses parameter index (i / inner) % axis_len.
+ * Per-tensor parameters are axis_len = 1, inner = 1.
+ *
+ * Every call works on the flat element range [offset, offset + n) of such a tensor:
+ * x / q / out point at element `offset`, not at element 0. Hosts that stream a big
+ * tensor through a small buffer (the WebAssembly backend) call once per chunk;
+ * hosts that see the whole tensor pass offset = 0.
+ */
+#ifndef MODELPRESS_H
+#define MODELPRESS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(__EMSCRIPTEN__)
+#include <emscripten/em_macros.h>
+#define MP_API EMSCRIPTEN_KEEPALIVE
+#elif defined(_WIN32)
+#define MP_API
+#else
+#define MP_API __attribute__((visibility("default")))
+#endif
+
+typedef enum mp_status {
+  MP_OK = 0,
+  MP_ERR_NULL_POINTER = 1,  /* a required pointer is NULL while n > 0            */
+  MP_ERR_LAYOUT = 2,        /* axis_len or inner is 0, or n_params != axis_len    */
+  MP_ERR_SCALE = 3,         /* a scale is not finite or not > 0                  */
+  MP_ERR_ZERO_POINT = 4,    /* a zero point lies outside the range of the qtype   */
+  MP_ERR_QTYPE = 5,         /* unknown qtype                                      */
+  MP_ERR_NON_FINITE = 6,    /* range finding met NaN or +-Inf (see bad_index)     */
+  MP_ERR_VARIANT = 7        /* unknown or unavailable CPU variant name            */
+} mp_status;
+
+typedef enum mp_qtype {
+  MP_QTYPE_INT8 = 1,   /* q in [-128, 127] */
+  MP_QTYPE_UINT8 = 2   /* q in [0, 255]    */
+} mp_qtype;
+
+/*
+ * ONNX QuantizeLinear:
+ *   q = saturate(round_half_to_even(x / scale) + zero_point)
+ * x / scale is an IEEE float32 division (not a multiplication by 1/scale).
+ * NaN maps to the zero point; +-Inf saturate. out receives n bytes
+ * (int8 as two's complement).
+ */
+MP_API mp_status mp_quantize_linear(const float* x, uint8_t* out, size_t n, size_t offset,
+                                    size_t axis_len, size_t inner, const float* scales,
+                                    const int32_t* zero_points, size_t n_params, int32_t qtype);
+
+/*
+ * ONNX DequantizeLinear:  out = float32(q - zero_point) * scale  (one rounding).
+ */
+MP_API mp_status mp_dequantize_linear(const uint8_t* q, float* out, size_t n, size_t offset,
+                                      size_t axis_len, size_t inner, const float* scales,
+                                      const int32_t* zero_points, size_t n_params, int32_t qtype);
+
+/*
+ * Range finding. Folds the elements into mins[p] / maxs[p] (p = parameter index as
+ * above); the caller initialises them (to +Inf / -Inf for a fresh search), so chunks
+ * accumulate. If any element is NaN or +-Inf, returns MP_ERR_NON_FINITE and writes the
+ * absolute index (offset + i) of the first such element to *bad_index; mins/maxs are
+ * then unspecified.
+ */
+MP_API mp_status mp_min_max(const float* x, size_t n, size_t offset, size_t axis_len, size_t inner,
+                            float* mins, float* maxs, size_t n_params, size_t* bad_index);
+
+/*
+ * CPU variants. Names: "scalar", "avx2", "avx512", "neon", "simd128".
+ * mp_compiled_variants: comma-separated, best first, those built into this binary.
+ * mp_supported_variants: the subset this CPU and OS can run, best first.
+ * mp_cpu_variant: the variant in use now.
+ * mp_set_cpu_cap: use the best supported variant no better than `name` (process-wide).
+ */
+MP_API const char* mp_compiled_variants(void);
+MP_API const char* mp_supported_variants(void);
+MP_API const char* mp_cpu_variant(void);
+MP_API mp_status mp_set_cpu_cap(const char* name);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* MODELPRESS_H */

@@ -1,0 +1,58 @@
+/**
+ * The Backend interface: the C ABI of native/include/modelpress.h seen from
+ * TypeScript. Arguments arrive validated by the public API (src/quant/); a
+ * backend only moves data to its kernels and back.
+ */
+
+export type BackendName = 'native' | 'wasm' | 'reference';
+
+/** Matches mp_qtype in the C ABI. */
+export const QTYPE_INT8 = 1;
+export const QTYPE_UINT8 = 2;
+export type QType = typeof QTYPE_INT8 | typeof QTYPE_UINT8;
+
+/**
+ * Parameters of one quantize/dequantize call. The tensor is seen as
+ * [outer, axisLen, inner]; element i uses parameter (floor(i / inner) % axisLen).
+ * Per-tensor is axisLen = 1, inner = 1.
+ */
+export interface LinearParams {
+  axisLen: number;
+  inner: number;
+  scales: Float32Array; // length axisLen, each finite and > 0
+  zeroPoints: Int32Array; // length axisLen, inside the qtype's range
+  qtype: QType;
+}
+
+/** Layout of a range search: mins/maxs have axisLen entries. */
+export interface RangeLayout {
+  axisLen: number;
+  inner: number;
+}
+
+export type ByteArray = Int8Array | Uint8Array;
+
+export interface Backend {
+  readonly name: BackendName;
+  /** CPU variant in use ("avx512", "simd128", "scalar", …). */
+  cpuVariant(): string;
+  /** Variants built into this backend, best first. */
+  compiledVariants(): string[];
+  /** Variants this machine can run, best first. */
+  supportedVariants(): string[];
+  /** Cap the variant (process-wide for native); throws for an unknown name. */
+  setCpuCap(name: string): void;
+
+  quantizeLinear(x: Float32Array, out: ByteArray, p: LinearParams): void;
+  dequantizeLinear(q: ByteArray, out: Float32Array, p: LinearParams): void;
+  /**
+   * Folds x into mins/maxs (initialised by the caller). Returns -1, or the index
+   * of the first NaN/±Inf element (mins/maxs are then unspecified).
+   */
+  minMax(x: Float32Array, layout: RangeLayout, mins: Float32Array, maxs: Float32Array): number;
+
+  /** The same, off the JS thread. Inputs must not be modified until the promise settles. */
+  quantizeLinearAsync(x: Float32Array, out: ByteArray, p: LinearParams): Promise<void>;
+  dequantizeLinearAsync(q: ByteArray, out: Float32Array, p: LinearParams): Promise<void>;
+  minMaxAsync(x: Float32Array, layout: RangeLayout, mins: Float32Array, maxs: Float32Array): Promise<number>;
+}

@@ -1,0 +1,100 @@
+/**
+ * The native backend: the N-API addon built from binding.gyp at install time.
+ * Loading follows sharp: an ordered list of attempts, every failure collected,
+ * one final error saying what was tried, why it failed and what to do.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { nativeStatusError } from '../errors.js';
+import type { Backend, ByteArray, LinearParams, RangeLayout } from './backend.js';
+
+interface Addon {
+  quantizeLinear(x: Float32Array, out: ByteArray, axisLen: number, inner: number, scales: Float32Array, zps: Int32Array, qtype: number): number;
+  dequantizeLinear(q: ByteArray, out: Float32Array, axisLen: number, inner: number, scales: Float32Array, zps: Int32Array, qtype: number): number;
+  minMax(x: Float32Array, axisLen: number, inner: number, mins: Float32Array, maxs: Float32Array): number;
+  quantizeLinearAsync(x: Float32Array, out: ByteArray, axisLen: number, inner: number, scales: Float32Array, zps: Int32Array, qtype: number): Promise<number>;
+  dequantizeLinearAsync(q: ByteArray, out: Float32Array, axisLen: number, inner: number, scales: Float32Array, zps: Int32Array, qtype: number): Promise<number>;
+  minMaxAsync(x: Float32Array, axisLen: number, inner: number, mins: Float32Array, maxs: Float32Array): Promise<number>;
+  compiledVariants(): string;
+  supportedVariants(): string;
+  cpuVariant(): string;
+  setCpuCap(name: string): number;
+}
+
+const packageRoot = fileURLToPath(new URL('../../', import.meta.url));
+/** Written by scripts/build-native.mjs when the install-time build fails. */
+export const BUILD_ERROR_FILE = 'build/native-build-error.txt';
+
+function platformName(): string {
+  let libc = '';
+  if (process.platform === 'linux') {
+    const header = (process.report?.getReport() as { header?: { glibcVersionRuntime?: string } } | undefined)?.header;
+    libc = header?.glibcVersionRuntime ? '' : 'musl';
+  }
+  return `${process.platform}${libc}-${process.arch}`;
+}
+
+function loadAddon(): Addon {
+  const require = createRequire(import.meta.url);
+  const candidates = ['build/Release/modelpress.node', 'build/Debug/modelpress.node'];
+  const tried: string[] = [];
+  for (const rel of candidates) {
+    const path = packageRoot + rel;
+    if (!existsSync(path)) {
+      tried.push(`${rel}: not found`);
+      continue;
+    }
+    try {
+      return require(path) as Addon;
+    } catch (error) {
+      tried.push(`${rel}: ${(error as Error).message.split('\n')[0]}`);
+    }
+  }
+  const buildLog = packageRoot + BUILD_ERROR_FILE;
+  const why = existsSync(buildLog) ? `\nThe install-time build failed: ${readFileSync(buildLog, 'utf8').trim().split('\n').slice(0, 3).join(' | ')}` : '';
+  throw new Error(
+    `could not load the native addon for ${platformName()} (Node ${process.versions.node}, N-API ${process.versions.napi}).\n` +
+      `Tried:\n  ${tried.join('\n  ')}${why}\n` +
+      `Fix: install a C++ toolchain (python3, make, g++ or clang) and run "npm rebuild modelpress"; ` +
+      `meanwhile modelpress runs on its WebAssembly backend.`,
+  );
+}
+
+function check(fn: string, status: number): void {
+  if (status !== 0) throw nativeStatusError(fn, status);
+}
+
+export function loadNativeBackend(): Backend {
+  const addon = loadAddon();
+  const compiled = addon.compiledVariants().split(',');
+  return {
+    name: 'native',
+    cpuVariant: () => addon.cpuVariant(),
+    compiledVariants: () => compiled.slice(),
+    supportedVariants: () => addon.supportedVariants().split(','),
+    setCpuCap(name: string) {
+      if (addon.setCpuCap(name) !== 0) {
+        throw new RangeError(`setCpuCap: the native backend has variants ${compiled.join(', ')}, got ${JSON.stringify(name)}`);
+      }
+    },
+    quantizeLinear(x: Float32Array, out: ByteArray, p: LinearParams) {
+      check('quantizeLinear', addon.quantizeLinear(x, out, p.axisLen, p.inner, p.scales, p.zeroPoints, p.qtype));
+    },
+    dequantizeLinear(q: ByteArray, out: Float32Array, p: LinearParams) {
+      check('dequantizeLinear', addon.dequantizeLinear(q, out, p.axisLen, p.inner, p.scales, p.zeroPoints, p.qtype));
+    },
+    minMax(x: Float32Array, l: RangeLayout, mins: Float32Array, maxs: Float32Array) {
+      return addon.minMax(x, l.axisLen, l.inner, mins, maxs);
+    },
+    async quantizeLinearAsync(x, out, p) {
+      check('quantizeLinearAsync', await addon.quantizeLinearAsync(x, out, p.axisLen, p.inner, p.scales, p.zeroPoints, p.qtype));
+    },
+    async dequantizeLinearAsync(q, out, p) {
+      check('dequantizeLinearAsync', await addon.dequantizeLinearAsync(q, out, p.axisLen, p.inner, p.scales, p.zeroPoints, p.qtype));
+    },
+    minMaxAsync(x, l, mins, maxs) {
+      return addon.minMaxAsync(x, l.axisLen, l.inner, mins, maxs);
+    },
+  };
+}

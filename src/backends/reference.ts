@@ -1,0 +1,93 @@
+/**
+ * The reference backend: plain TypeScript that states the semantics. It is the
+ * oracle of the tests and is never selected automatically.
+ *
+ * Float32 arithmetic is emulated with Math.fround: a float32 division or product
+ * computed in double and rounded once to float32 equals the IEEE float32 result
+ * (double has more than 2·24 + 2 bits), so these loops match the C++ kernels bit
+ * for bit.
+ */
+import type { Backend, ByteArray, LinearParams, RangeLayout } from './backend.js';
+import { QTYPE_INT8 } from './backend.js';
+
+/** Round half to even, as ONNX and IEEE roundTiesToEven. */
+export function roundHalfToEven(v: number): number {
+  const r = Math.round(v); // halves go towards +Infinity
+  return r - v === 0.5 && r % 2 !== 0 ? r - 1 : r;
+}
+
+export function qtypeRange(qtype: number): [number, number] {
+  return qtype === QTYPE_INT8 ? [-128, 127] : [0, 255];
+}
+
+/** Parameter index of element i: (floor(i / inner) % axisLen). */
+function paramIndex(i: number, axisLen: number, inner: number): number {
+  return axisLen === 1 ? 0 : Math.floor(i / inner) % axisLen;
+}
+
+/** ONNX QuantizeLinear of one element: saturate(round_half_to_even(x / scale) + zp); NaN → zp. */
+export function quantizeOne(x: number, scale: number, zp: number, qmin: number, qmax: number): number {
+  const v = Math.fround(x / scale);
+  if (Number.isNaN(v)) return zp;
+  return Math.min(qmax, Math.max(qmin, roundHalfToEven(v) + zp));
+}
+
+/** ONNX DequantizeLinear of one element: (q - zp) * scale in float32. */
+export function dequantizeOne(q: number, scale: number, zp: number): number {
+  return Math.fround((q - zp) * scale);
+}
+
+export const referenceBackend: Backend = {
+  name: 'reference',
+  cpuVariant: () => 'typescript',
+  compiledVariants: () => ['typescript'],
+  supportedVariants: () => ['typescript'],
+  setCpuCap(name: string) {
+    if (name !== 'typescript' && name !== 'scalar') {
+      throw new RangeError(`setCpuCap: the reference backend has only the "typescript" variant, got ${JSON.stringify(name)}`);
+    }
+  },
+
+  quantizeLinear(x: Float32Array, out: ByteArray, p: LinearParams): void {
+    const [qmin, qmax] = qtypeRange(p.qtype);
+    for (let i = 0; i < x.length; i++) {
+      const k = paramIndex(i, p.axisLen, p.inner);
+      out[i] = quantizeOne(x[i], p.scales[k], p.zeroPoints[k], qmin, qmax);
+    }
+  },
+
+  dequantizeLinear(q: ByteArray, out: Float32Array, p: LinearParams): void {
+    for (let i = 0; i < q.length; i++) {
+      const k = paramIndex(i, p.axisLen, p.inner);
+      out[i] = dequantizeOne(q[i], p.scales[k], p.zeroPoints[k]);
+    }
+  },
+
+  minMax(x: Float32Array, layout: RangeLayout, mins: Float32Array, maxs: Float32Array): number {
+    for (let i = 0; i < x.length; i++) {
+      const v = x[i];
+      if (!Number.isFinite(v)) return i;
+      const k = paramIndex(i, layout.axisLen, layout.inner);
+      if (v < mins[k]) mins[k] = v;
+      if (v > maxs[k]) maxs[k] = v;
+    }
+    // -0 and +0 compare equal; report +0 whichever was seen first (as the kernels do).
+    for (let k = 0; k < mins.length; k++) {
+      mins[k] += 0;
+      maxs[k] += 0;
+    }
+    return -1;
+  },
+
+  // The reference runs on the calling thread; the Promise forms exist so that the
+  // same tests run on every backend.
+  async quantizeLinearAsync(x, out, p) {
+    referenceBackend.quantizeLinear(x, out, p);
+  },
+  async dequantizeLinearAsync(q, out, p) {
+    referenceBackend.dequantizeLinear(q, out, p);
+  },
+  async minMaxAsync(x, layout, mins, maxs) {
+    return referenceBackend.minMax(x, layout, mins, maxs);
+  },
+};

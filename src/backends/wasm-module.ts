@@ -1,0 +1,190 @@
+/**
+ * The WebAssembly module (wasm/modelpress.wasm, built from the same C++ as the
+ * addon) and the calls into its C ABI. Works wherever WebAssembly runs: no
+ * Emscripten JS glue, no Node APIs — the caller supplies the bytes.
+ *
+ * Data streams through two scratch buffers of CHUNK elements inside the module's
+ * memory: the input chunk is copied in, the kernel runs, the output chunk is copied
+ * out. The chunk stays in cache, so a big tensor crosses main memory once each way,
+ * as it does for the native addon. The C ABI's `offset` argument keeps per-axis
+ * parameters aligned across chunks.
+ */
+import type { ByteArray, LinearParams, RangeLayout } from './backend.js';
+
+/** Elements per chunk: 64 KiB of float32 in, 16 KiB of bytes out — well inside L2. */
+export const CHUNK = 16384;
+
+interface Exports {
+  memory: WebAssembly.Memory;
+  malloc(bytes: number): number;
+  free(ptr: number): void;
+  mp_quantize_linear(x: number, out: number, n: number, offset: number, axisLen: number, inner: number, scales: number, zps: number, nParams: number, qtype: number): number;
+  mp_dequantize_linear(q: number, out: number, n: number, offset: number, axisLen: number, inner: number, scales: number, zps: number, nParams: number, qtype: number): number;
+  mp_min_max(x: number, n: number, offset: number, axisLen: number, inner: number, mins: number, maxs: number, nParams: number, badIndex: number): number;
+  mp_compiled_variants(): number;
+  mp_supported_variants(): number;
+  mp_cpu_variant(): number;
+  mp_set_cpu_cap(name: number): number;
+  _initialize?: () => void;
+}
+
+const MP_ERR_NON_FINITE = 6;
+
+/** Imports a standalone Emscripten module may declare; none is needed by the kernels. */
+function importsFor(module: WebAssembly.Module): WebAssembly.Imports {
+  const imports: Record<string, Record<string, WebAssembly.ImportValue>> = {};
+  for (const imp of WebAssembly.Module.imports(module)) {
+    if (imp.kind !== 'function') throw new Error(`modelpress.wasm imports an unexpected ${imp.kind} ${imp.module}.${imp.name}`);
+    imports[imp.module] ??= {};
+    imports[imp.module][imp.name] =
+      imp.name === 'emscripten_notify_memory_growth'
+        ? () => {}
+        : () => {
+            throw new Error(`modelpress.wasm called ${imp.module}.${imp.name}, which is not provided`);
+          };
+  }
+  return imports;
+}
+
+export class WasmKernels {
+  private readonly ex: Exports;
+  private buffer: ArrayBuffer | undefined;
+  private u8!: Uint8Array;
+  private f32!: Float32Array;
+  private i32!: Int32Array;
+  private u32!: Uint32Array;
+  private readonly inPtr: number; // CHUNK float32 (or bytes)
+  private readonly outPtr: number; // CHUNK float32 (or bytes)
+  private paramsPtr = 0; // scales, then zero points / mins, then maxs
+  private paramsCap = 0;
+  private readonly badPtr: number;
+
+  constructor(instance: WebAssembly.Instance) {
+    this.ex = instance.exports as unknown as Exports;
+    this.ex._initialize?.();
+    this.inPtr = this.alloc(CHUNK * 4);
+    this.outPtr = this.alloc(CHUNK * 4);
+    this.badPtr = this.alloc(8);
+  }
+
+  static fromBytesSync(bytes: BufferSource): WasmKernels {
+    const module = new WebAssembly.Module(bytes);
+    return new WasmKernels(new WebAssembly.Instance(module, importsFor(module)));
+  }
+
+  static async fromBytes(bytes: BufferSource): Promise<WasmKernels> {
+    const module = await WebAssembly.compile(bytes);
+    return new WasmKernels(await WebAssembly.instantiate(module, importsFor(module)));
+  }
+
+  /** malloc, then re-derive the heap views: memory may have grown (and detached the old buffer). */
+  private alloc(bytes: number): number {
+    const ptr = this.ex.malloc(bytes);
+    if (ptr === 0) throw new RangeError(`modelpress.wasm: out of memory allocating ${bytes} bytes`);
+    this.views();
+    return ptr;
+  }
+
+  private views(): void {
+    const buffer = this.ex.memory.buffer;
+    if (buffer === this.buffer) return;
+    this.buffer = buffer;
+    this.u8 = new Uint8Array(buffer);
+    this.f32 = new Float32Array(buffer);
+    this.i32 = new Int32Array(buffer);
+    this.u32 = new Uint32Array(buffer);
+  }
+
+  /** Room for n parameters: scales at paramsPtr, the second array right after. */
+  private params(n: number): void {
+    if (n > this.paramsCap) {
+      if (this.paramsPtr !== 0) this.ex.free(this.paramsPtr);
+      this.paramsPtr = 0;
+      this.paramsCap = 0;
+      this.paramsPtr = this.alloc(n * 8);
+      this.paramsCap = n;
+    }
+    this.views();
+  }
+
+  private string(ptr: number): string {
+    this.views();
+    let end = ptr;
+    while (this.u8[end] !== 0) end++;
+    return new TextDecoder().decode(this.u8.subarray(ptr, end));
+  }
+
+  compiledVariants(): string[] {
+    return this.string(this.ex.mp_compiled_variants()).split(',');
+  }
+  supportedVariants(): string[] {
+    return this.string(this.ex.mp_supported_variants()).split(',');
+  }
+  cpuVariant(): string {
+    return this.string(this.ex.mp_cpu_variant());
+  }
+  setCpuCap(name: string): number {
+    const bytes = new TextEncoder().encode(name);
+    const ptr = this.alloc(bytes.length + 1);
+    this.u8.set(bytes, ptr);
+    this.u8[ptr + bytes.length] = 0;
+    const status = this.ex.mp_set_cpu_cap(ptr);
+    this.ex.free(ptr);
+    return status;
+  }
+
+  private writeParams(p: LinearParams): { scales: number; zps: number } {
+    this.params(p.axisLen);
+    const scales = this.paramsPtr;
+    const zps = this.paramsPtr + p.axisLen * 4;
+    this.f32.set(p.scales, scales >> 2);
+    this.i32.set(p.zeroPoints, zps >> 2);
+    return { scales, zps };
+  }
+
+  /** Returns the C ABI status (0 = OK). */
+  quantizeLinear(x: Float32Array, out: ByteArray, p: LinearParams): number {
+    const { scales, zps } = this.writeParams(p);
+    const outBytes = out instanceof Uint8Array ? out : new Uint8Array(out.buffer, out.byteOffset, out.length);
+    for (let off = 0; off < x.length; off += CHUNK) {
+      const len = Math.min(CHUNK, x.length - off);
+      this.f32.set(x.subarray(off, off + len), this.inPtr >> 2);
+      const s = this.ex.mp_quantize_linear(this.inPtr, this.outPtr, len, off, p.axisLen, p.inner, scales, zps, p.axisLen, p.qtype);
+      if (s !== 0) return s;
+      outBytes.set(this.u8.subarray(this.outPtr, this.outPtr + len), off);
+    }
+    return 0;
+  }
+
+  dequantizeLinear(q: ByteArray, out: Float32Array, p: LinearParams): number {
+    const { scales, zps } = this.writeParams(p);
+    const qBytes = q instanceof Uint8Array ? q : new Uint8Array(q.buffer, q.byteOffset, q.length);
+    for (let off = 0; off < q.length; off += CHUNK) {
+      const len = Math.min(CHUNK, q.length - off);
+      this.u8.set(qBytes.subarray(off, off + len), this.inPtr);
+      const s = this.ex.mp_dequantize_linear(this.inPtr, this.outPtr, len, off, p.axisLen, p.inner, scales, zps, p.axisLen, p.qtype);
+      if (s !== 0) return s;
+      out.set(this.f32.subarray(this.outPtr >> 2, (this.outPtr >> 2) + len), off);
+    }
+    return 0;
+  }
+
+  /** Returns -1, or the index of the first non-finite element; throws on another status. */
+  minMax(x: Float32Array, l: RangeLayout, mins: Float32Array, maxs: Float32Array): number {
+    this.params(l.axisLen);
+    const minsPtr = this.paramsPtr;
+    const maxsPtr = this.paramsPtr + l.axisLen * 4;
+    this.f32.set(mins, minsPtr >> 2);
+    this.f32.set(maxs, maxsPtr >> 2);
+    for (let off = 0; off < x.length; off += CHUNK) {
+      const len = Math.min(CHUNK, x.length - off);
+      this.f32.set(x.subarray(off, off + len), this.inPtr >> 2);
+      const s = this.ex.mp_min_max(this.inPtr, len, off, l.axisLen, l.inner, minsPtr, maxsPtr, l.axisLen, this.badPtr);
+      if (s === MP_ERR_NON_FINITE) return this.u32[this.badPtr >> 2];
+      if (s !== 0) throw new Error(`modelpress.wasm: mp_min_max returned status ${s}`);
+    }
+    mins.set(this.f32.subarray(minsPtr >> 2, (minsPtr >> 2) + l.axisLen));
+    maxs.set(this.f32.subarray(maxsPtr >> 2, (maxsPtr >> 2) + l.axisLen));
+    return -1;
+  }
+}

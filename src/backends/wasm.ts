@@ -1,0 +1,124 @@
+/**
+ * The WebAssembly backend. Synchronous calls run the module on the calling thread;
+ * the Promise forms run a second instance in a worker thread, so the event loop
+ * stays free while a big tensor is processed.
+ */
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { nativeStatusError } from '../errors.js';
+import type { Backend, ByteArray, LinearParams, RangeLayout } from './backend.js';
+import { WasmKernels } from './wasm-module.js';
+import type { WorkerReply, WorkerRequest } from './wasm-worker.js';
+
+export const WASM_FILE = fileURLToPath(new URL('../../wasm/modelpress.wasm', import.meta.url));
+
+export function readWasmBytes(): Uint8Array<ArrayBuffer> {
+  try {
+    return new Uint8Array(readFileSync(WASM_FILE));
+  } catch (error) {
+    throw new Error(`could not read ${WASM_FILE}: ${(error as Error).message}. Reinstall modelpress or run "npm run build:wasm".`);
+  }
+}
+
+function check(fn: string, status: number): void {
+  if (status !== 0) throw nativeStatusError(fn, status);
+}
+
+/** Omit over each member of a union. */
+type WithoutId<T> = T extends unknown ? Omit<T, 'id'> : never;
+
+/** One worker thread with its own module instance, started on first use. */
+class WasmWorker {
+  private worker: Worker | undefined;
+  private nextId = 1;
+  private readonly pending = new Map<number, { resolve: (r: WorkerReply) => void; reject: (e: Error) => void }>();
+
+  constructor(private readonly bytes: Uint8Array<ArrayBuffer>, private cpuCap: string | undefined) {}
+
+  setCpuCap(name: string): void {
+    this.cpuCap = name;
+    this.worker?.postMessage({ id: 0, op: 'cap', cap: name } satisfies WorkerRequest);
+  }
+
+  private start(): Worker {
+    const worker = new Worker(new URL('./wasm-worker.js', import.meta.url), { workerData: { bytes: this.bytes, cap: this.cpuCap } });
+    worker.on('message', (reply: WorkerReply) => {
+      const job = this.pending.get(reply.id);
+      if (job === undefined) return;
+      this.pending.delete(reply.id);
+      if (this.pending.size === 0) worker.unref();
+      if (reply.error !== undefined) job.reject(new Error(reply.error));
+      else job.resolve(reply);
+    });
+    worker.on('error', (error) => this.fail(error));
+    worker.on('exit', (code) => this.fail(new Error(`modelpress wasm worker exited with code ${code}`)));
+    worker.unref();
+    return worker;
+  }
+
+  private fail(error: Error): void {
+    this.worker = undefined;
+    for (const job of this.pending.values()) job.reject(error);
+    this.pending.clear();
+  }
+
+  run(request: WithoutId<WorkerRequest>): Promise<WorkerReply> {
+    this.worker ??= this.start();
+    const id = this.nextId++;
+    const worker = this.worker;
+    worker.ref(); // keep the process alive while a job is pending
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      worker.postMessage({ ...request, id } as WorkerRequest);
+    });
+  }
+}
+
+export function loadWasmBackend(): Backend {
+  const bytes = readWasmBytes();
+  const kernels = WasmKernels.fromBytesSync(bytes);
+  const compiled = kernels.compiledVariants();
+  const worker = new WasmWorker(bytes, undefined);
+  return {
+    name: 'wasm',
+    cpuVariant: () => kernels.cpuVariant(),
+    compiledVariants: () => compiled.slice(),
+    supportedVariants: () => kernels.supportedVariants(),
+    setCpuCap(name: string) {
+      if (kernels.setCpuCap(name) !== 0) {
+        throw new RangeError(`setCpuCap: the wasm backend has variants ${compiled.join(', ')}, got ${JSON.stringify(name)}`);
+      }
+      worker.setCpuCap(name);
+    },
+    quantizeLinear(x: Float32Array, out: ByteArray, p: LinearParams) {
+      check('quantizeLinear', kernels.quantizeLinear(x, out, p));
+    },
+    dequantizeLinear(q: ByteArray, out: Float32Array, p: LinearParams) {
+      check('dequantizeLinear', kernels.dequantizeLinear(q, out, p));
+    },
+    minMax(x: Float32Array, l: RangeLayout, mins: Float32Array, maxs: Float32Array) {
+      return kernels.minMax(x, l, mins, maxs);
+    },
+    // Inputs are copied to the worker (structured clone); the result comes back
+    // in a transferred buffer and is copied into the caller's output.
+    async quantizeLinearAsync(x, out, p) {
+      const reply = await worker.run({ op: 'quantize', input: x, params: p, signed: out instanceof Int8Array });
+      check('quantizeLinearAsync', reply.status);
+      out.set(reply.output as ByteArray);
+    },
+    async dequantizeLinearAsync(q, out, p) {
+      const reply = await worker.run({ op: 'dequantize', input: q, params: p, signed: q instanceof Int8Array });
+      check('dequantizeLinearAsync', reply.status);
+      out.set(reply.output as Float32Array);
+    },
+    async minMaxAsync(x, l, mins, maxs) {
+      const reply = await worker.run({ op: 'minMax', input: x, layout: l, mins, maxs });
+      if (reply.status < 0) {
+        mins.set(reply.mins!);
+        maxs.set(reply.maxs!);
+      }
+      return reply.status;
+    },
+  };
+}

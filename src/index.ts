@@ -1,0 +1,23 @@
+/**
+ * modelpress — compress deep-learning tensors from TypeScript.
+ *
+ * Quantization follows the ONNX operators QuantizeLinear, DequantizeLinear and
+ * DynamicQuantizeLinear; kernels run on a native N-API addon, on WebAssembly, or on
+ * the TypeScript reference (see backendInfo()).
+ */
+export { quantizeLinear, quantizeLinearAsync, dequantizeLinear, dequantizeLinearAsync } from './quant/linear.js';
+export { quantize, quantizeAsync, dequantize, dequantizeAsync, findRange, findRangeAsync, type Range } from './quant/quantize.js';
+export { qparamsFromRange, type QParams } from './quant/range.js';
+export type {
+  QuantDType,
+  QuantArray,
+  ScaleInput,
+  ZeroPointInput,
+  QuantizeLinearOptions,
+  DequantizeLinearOptions,
+  QuantizeOptions,
+  QuantizedTensor,
+} from './quant/types.js';
+export { backendInfo, formatBackendInfo, setBackend, type BackendInfo, type SetBackendOptions } from './backends/registry.js';
+export type { BackendName } from './backends/backend.js';
+export type { ErrorCode, ModelpressError } from './errors.js';

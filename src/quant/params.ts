@@ -1,0 +1,106 @@
+/**
+ * Turns the user's scale / zeroPoint / axis / shape into the backend's LinearParams,
+ * validating each on the way (ONNX QuantizeLinear / DequantizeLinear rules).
+ */
+import type { LinearParams, QType } from '../backends/backend.js';
+import { QTYPE_INT8, QTYPE_UINT8 } from '../backends/backend.js';
+import { rangeError, shapeError, typeError } from '../errors.js';
+import { checkAxis, checkShape } from '../validate.js';
+import type { QuantDType } from './types.js';
+
+export const DTYPE_RANGE: Record<QuantDType, [number, number]> = { int8: [-128, 127], uint8: [0, 255] };
+
+export function qtypeOf(dtype: QuantDType): QType {
+  return dtype === 'int8' ? QTYPE_INT8 : QTYPE_UINT8;
+}
+
+export function checkDType(fn: string, dtype: unknown): QuantDType {
+  if (dtype !== 'int8' && dtype !== 'uint8') throw rangeError(fn, 'dtype', '"int8" or "uint8"', dtype);
+  return dtype;
+}
+
+/** The [outer, axisLen, inner] view of a tensor along an axis. */
+export interface AxisLayout {
+  axis: number | undefined;
+  shape: number[] | undefined;
+  axisLen: number;
+  inner: number;
+}
+
+export function resolveLayout(fn: string, length: number, lengthArg: string, axisOpt: unknown, shapeOpt: unknown): AxisLayout {
+  const shape = shapeOpt === undefined ? undefined : checkShape(fn, shapeOpt, length, lengthArg);
+  if (axisOpt === undefined) return { axis: undefined, shape, axisLen: 1, inner: 1 };
+  if (shape === undefined) throw typeError(fn, 'shape', `given with axis (the shape of ${lengthArg})`, undefined);
+  const axis = checkAxis(fn, axisOpt, shape.length);
+  let inner = 1;
+  for (let d = axis + 1; d < shape.length; d++) inner *= shape[d];
+  return { axis, shape, axisLen: shape[axis], inner: Math.max(inner, 1) };
+}
+
+function isArrayLike(v: unknown): v is ArrayLike<unknown> {
+  return Array.isArray(v) || (ArrayBuffer.isView(v) && !(v instanceof DataView));
+}
+
+/**
+ * Scales as float32, each finite and > 0 after rounding to float32. A scalar or a
+ * one-element array is per tensor; otherwise the count must be shape[axis].
+ */
+export function resolveScales(fn: string, scale: unknown, layout: AxisLayout): { scales: Float32Array; perAxis: boolean } {
+  if (typeof scale === 'number') return { scales: checkedScales(fn, [scale], false), perAxis: false };
+  if (!isArrayLike(scale) || scale instanceof BigInt64Array || scale instanceof BigUint64Array) {
+    throw typeError(fn, 'scale', 'a number or an array of numbers', scale);
+  }
+  if (scale.length === 1 && layout.axis === undefined) return { scales: checkedScales(fn, scale, false), perAxis: false };
+  if (layout.axis === undefined) {
+    throw typeError(fn, 'axis', `given with ${scale.length} scales (per-axis parameters need axis and shape)`, undefined);
+  }
+  if (scale.length !== layout.axisLen) {
+    throw shapeError(fn, 'scale', `of length shape[${layout.axis}] = ${layout.axisLen}`, `length ${scale.length}`);
+  }
+  return { scales: checkedScales(fn, scale, true), perAxis: true };
+}
+
+function checkedScales(fn: string, values: ArrayLike<unknown>, indexed: boolean): Float32Array {
+  const scales = new Float32Array(values.length);
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    const name = indexed ? `scale[${i}]` : 'scale';
+    if (typeof v !== 'number') throw typeError(fn, name, 'a number', v);
+    const f = Math.fround(v);
+    if (!(Number.isFinite(f) && f > 0)) {
+      throw rangeError(fn, name, f === 0 && v > 0 ? 'finite and > 0 as a float32 (it underflows to 0)' : 'finite and > 0', v);
+    }
+    scales[i] = f;
+  }
+  return scales;
+}
+
+/** Zero points as int32, integers inside the dtype's range, one per scale. */
+export function resolveZeroPoints(fn: string, zeroPoint: unknown, count: number, dtype: QuantDType): Int32Array {
+  const [qmin, qmax] = DTYPE_RANGE[dtype];
+  const zps = new Int32Array(count);
+  if (zeroPoint === undefined) return zps;
+  let values: ArrayLike<unknown>;
+  if (typeof zeroPoint === 'number') {
+    values = new Array<number>(count).fill(zeroPoint);
+  } else if (isArrayLike(zeroPoint) && !(zeroPoint instanceof BigInt64Array || zeroPoint instanceof BigUint64Array)) {
+    values = zeroPoint;
+    if (values.length !== count) throw shapeError(fn, 'zeroPoint', `of length ${count} (one per scale)`, `length ${values.length}`);
+  } else {
+    throw typeError(fn, 'zeroPoint', 'an integer or an array of integers', zeroPoint);
+  }
+  for (let i = 0; i < count; i++) {
+    const v = values[i];
+    const name = typeof zeroPoint === 'number' ? 'zeroPoint' : `zeroPoint[${i}]`;
+    if (typeof v !== 'number' || !Number.isInteger(v)) throw typeError(fn, name, 'an integer', v);
+    if (v < qmin || v > qmax) throw rangeError(fn, name, `in [${qmin}, ${qmax}] for ${dtype}`, v);
+    zps[i] = v;
+  }
+  return zps;
+}
+
+export function linearParams(layout: AxisLayout, perAxis: boolean, scales: Float32Array, zeroPoints: Int32Array, dtype: QuantDType): LinearParams {
+  return perAxis
+    ? { axisLen: layout.axisLen, inner: layout.inner, scales, zeroPoints, qtype: qtypeOf(dtype) }
+    : { axisLen: 1, inner: 1, scales, zeroPoints, qtype: qtypeOf(dtype) };
+}

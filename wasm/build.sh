@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Builds wasm/modelpress.wasm from the same kernel sources as the native addon:
+# a standalone module (no Emscripten JS glue) exporting the C ABI of
+# native/include/modelpress.h, loaded by src/backends/wasm-module.ts.
+# Needs Emscripten (Debian: apt-get install emscripten node-acorn).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+out="${1:-wasm/modelpress.wasm}"
+export NODE_PATH="${NODE_PATH:-/usr/share/nodejs}"   # Debian's emcc optimiser needs acorn
+
+exports='_malloc,_free,_mp_quantize_linear,_mp_dequantize_linear,_mp_min_max,_mp_compiled_variants,_mp_supported_variants,_mp_cpu_variant,_mp_set_cpu_cap'
+
+emcc -std=c++17 -O3 -msimd128 -ffp-contract=off -fno-exceptions -fno-rtti \
+  --no-entry -sSTANDALONE_WASM -sALLOW_MEMORY_GROWTH=1 -sINITIAL_MEMORY=4MB -sMAXIMUM_MEMORY=4GB \
+  -sTOTAL_STACK=256KB -sEXPORTED_FUNCTIONS="$exports" -sFILESYSTEM=0 \
+  -ffile-prefix-map="$PWD"=. \
+  native/dispatch/cpu_features.cc native/dispatch/variants.cc native/dispatch/quant_abi.cc \
+  native/kernels/quant/ref.cc native/kernels/quant/simd128.cc \
+  -o "$out"
+echo "built $out ($(wc -c < "$out") bytes)"
