@@ -5,6 +5,8 @@
 // worker_threads at once (N-API modules are context-aware).
 #include <napi.h>
 
+#include <stdint.h>
+
 #include <functional>
 #include <string>
 #include <vector>
@@ -78,6 +80,9 @@ struct LinearCall {
   ArrayArg input, out, scales, zps;
   size_t axis_len = 1, inner = 1;
   int32_t qtype = MP_QTYPE_INT8;
+  bool per_tensor = false;  // then scale / zero_point below, not the arrays
+  float scale = 1.0f;
+  int32_t zero_point = 0;
 };
 
 LinearCall parse_linear(const Napi::CallbackInfo& info, const char* fn, bool quantize) {
@@ -107,7 +112,37 @@ LinearCall parse_linear(const Napi::CallbackInfo& info, const char* fn, bool qua
   return c;
 }
 
+// Per-tensor form: (input, out, scale, zeroPoint, qtype) with plain numbers. It saves
+// the typed-array round trip of one-element parameter arrays (small typed arrays
+// live on V8's heap and must be moved off it before N-API can hand out a pointer).
+LinearCall parse_linear_tensor(const Napi::CallbackInfo& info, const char* fn, bool quantize) {
+  Napi::Env env = info.Env();
+  if (info.Length() != 5) throw_type(env, fn, "expects 5 arguments");
+  LinearCall c;
+  if (!info[2].IsNumber() || !info[3].IsNumber() || !info[4].IsNumber())
+    throw_type(env, fn, "scale, zeroPoint and qtype must be numbers");
+  c.qtype = info[4].As<Napi::Number>().Int32Value();
+  if (c.qtype != MP_QTYPE_INT8 && c.qtype != MP_QTYPE_UINT8) throw_range(env, fn, "qtype must be 1 (int8) or 2 (uint8)");
+  const napi_typedarray_type bytes = c.qtype == MP_QTYPE_INT8 ? napi_int8_array : napi_uint8_array;
+  c.input = typed_array(info, 0, fn, quantize ? "x" : "q", quantize ? napi_float32_array : bytes);
+  c.out = typed_array(info, 1, fn, "out", quantize ? bytes : napi_float32_array);
+  if (c.out.length != c.input.length) throw_range(env, fn, "out must have the input's length");
+  c.scale = info[2].As<Napi::Number>().FloatValue();
+  const double zp = info[3].As<Napi::Number>().DoubleValue();
+  // Out-of-range values are left to the C ABI's checks (it returns a status).
+  c.zero_point = (zp >= -2147483648.0 && zp <= 2147483647.0) ? static_cast<int32_t>(zp) : INT32_MIN;
+  c.per_tensor = true;
+  return c;
+}
+
 mp_status run_linear(const LinearCall& c, bool quantize) {
+  if (c.per_tensor) {
+    if (quantize)
+      return mp_quantize_linear(static_cast<const float*>(c.input.data), static_cast<uint8_t*>(c.out.data),
+                                c.input.length, 0, 1, 1, &c.scale, &c.zero_point, 1, c.qtype);
+    return mp_dequantize_linear(static_cast<const uint8_t*>(c.input.data), static_cast<float*>(c.out.data),
+                                c.input.length, 0, 1, 1, &c.scale, &c.zero_point, 1, c.qtype);
+  }
   const float* scales = static_cast<const float*>(c.scales.data);
   const int32_t* zps = static_cast<const int32_t*>(c.zps.data);
   if (quantize)
@@ -184,14 +219,16 @@ class KernelWorker : public Napi::AsyncWorker {
   double result_ = 0;
 };
 
-Napi::Value linear_sync(const Napi::CallbackInfo& info, const char* fn, bool quantize) {
-  LinearCall c = parse_linear(info, fn, quantize);
+Napi::Value linear_sync(const Napi::CallbackInfo& info, const char* fn, bool quantize, bool per_tensor) {
+  LinearCall c = per_tensor ? parse_linear_tensor(info, fn, quantize) : parse_linear(info, fn, quantize);
   return Napi::Number::New(info.Env(), run_linear(c, quantize));
 }
 
-Napi::Value linear_async(const Napi::CallbackInfo& info, const char* fn, bool quantize) {
-  LinearCall c = parse_linear(info, fn, quantize);
-  auto* w = new KernelWorker(info.Env(), fn, {c.input.object, c.out.object, c.scales.object, c.zps.object},
+Napi::Value linear_async(const Napi::CallbackInfo& info, const char* fn, bool quantize, bool per_tensor) {
+  LinearCall c = per_tensor ? parse_linear_tensor(info, fn, quantize) : parse_linear(info, fn, quantize);
+  std::initializer_list<Napi::Object> arrays = {c.input.object, c.out.object};
+  std::initializer_list<Napi::Object> with_params = {c.input.object, c.out.object, c.scales.object, c.zps.object};
+  auto* w = new KernelWorker(info.Env(), fn, per_tensor ? arrays : with_params,
                              [c, quantize](double* r) {
                                *r = 0;
                                return run_linear(c, quantize);
@@ -201,10 +238,14 @@ Napi::Value linear_async(const Napi::CallbackInfo& info, const char* fn, bool qu
   return p;
 }
 
-Napi::Value QuantizeLinear(const Napi::CallbackInfo& info) { return linear_sync(info, "quantizeLinear", true); }
-Napi::Value DequantizeLinear(const Napi::CallbackInfo& info) { return linear_sync(info, "dequantizeLinear", false); }
-Napi::Value QuantizeLinearAsync(const Napi::CallbackInfo& info) { return linear_async(info, "quantizeLinearAsync", true); }
-Napi::Value DequantizeLinearAsync(const Napi::CallbackInfo& info) { return linear_async(info, "dequantizeLinearAsync", false); }
+Napi::Value QuantizeLinear(const Napi::CallbackInfo& info) { return linear_sync(info, "quantizeLinear", true, false); }
+Napi::Value DequantizeLinear(const Napi::CallbackInfo& info) { return linear_sync(info, "dequantizeLinear", false, false); }
+Napi::Value QuantizeLinearAsync(const Napi::CallbackInfo& info) { return linear_async(info, "quantizeLinearAsync", true, false); }
+Napi::Value DequantizeLinearAsync(const Napi::CallbackInfo& info) { return linear_async(info, "dequantizeLinearAsync", false, false); }
+Napi::Value QuantizeTensor(const Napi::CallbackInfo& info) { return linear_sync(info, "quantizeTensor", true, true); }
+Napi::Value DequantizeTensor(const Napi::CallbackInfo& info) { return linear_sync(info, "dequantizeTensor", false, true); }
+Napi::Value QuantizeTensorAsync(const Napi::CallbackInfo& info) { return linear_async(info, "quantizeTensorAsync", true, true); }
+Napi::Value DequantizeTensorAsync(const Napi::CallbackInfo& info) { return linear_async(info, "dequantizeTensorAsync", false, true); }
 
 Napi::Value MinMax(const Napi::CallbackInfo& info) {
   MinMaxCall c = parse_min_max(info, "minMax");
@@ -236,6 +277,10 @@ Napi::Value SetCpuCap(const Napi::CallbackInfo& info) {
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("quantizeLinear", Napi::Function::New(env, QuantizeLinear, "quantizeLinear"));
   exports.Set("dequantizeLinear", Napi::Function::New(env, DequantizeLinear, "dequantizeLinear"));
+  exports.Set("quantizeTensor", Napi::Function::New(env, QuantizeTensor, "quantizeTensor"));
+  exports.Set("dequantizeTensor", Napi::Function::New(env, DequantizeTensor, "dequantizeTensor"));
+  exports.Set("quantizeTensorAsync", Napi::Function::New(env, QuantizeTensorAsync, "quantizeTensorAsync"));
+  exports.Set("dequantizeTensorAsync", Napi::Function::New(env, DequantizeTensorAsync, "dequantizeTensorAsync"));
   exports.Set("minMax", Napi::Function::New(env, MinMax, "minMax"));
   exports.Set("quantizeLinearAsync", Napi::Function::New(env, QuantizeLinearAsync, "quantizeLinearAsync"));
   exports.Set("dequantizeLinearAsync", Napi::Function::New(env, DequantizeLinearAsync, "dequantizeLinearAsync"));

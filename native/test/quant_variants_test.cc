@@ -6,7 +6,8 @@
 //                                    with ==: which zero sign a variant keeps is
 //                                    unspecified, the C ABI normalises it to +0)
 //   min_max_each                  -> non-finite flag, and the bits of mins / maxs
-// over lengths 0..300 and some larger ones, element offsets 0..3 of every pointer,
+// over lengths 0..300 and some larger ones, element offsets 0..3 of every pointer
+// (0..15 for the min / max inputs and outputs, to hit every phase of a cache line),
 // tiny / huge / ordinary scales, every interesting zero point, both qtypes, and data
 // with exact ties, saturating values, NaN, +-Inf, denormals, -0 and FLT_MAX.
 // Every call gets freshly allocated buffers of exactly the size it may touch (so
@@ -392,7 +393,7 @@ void check_min_max(const Table& t, const std::vector<size_t>& lengths) {
     for (int rep = 0; rep < 4; ++rep) {
       for (size_t li = 0; li < lengths.size(); ++li) {
         const size_t n = lengths[li];
-        const size_t xo = (li + rep) % 4;
+        const size_t xo = (li + rep) % 16;  // also every phase of a 64-byte line
         Buf<float> x(xo, n);
         for (size_t i = 0; i < xo; ++i) x.p[i] = NAN;  // must not be read
         size_t planted;
@@ -419,8 +420,7 @@ void check_min_max_each(const Table& t, const std::vector<size_t>& lengths) {
     for (int rep = 0; rep < 2; ++rep) {
       for (size_t li = 0; li < lengths.size(); ++li) {
         const size_t n = lengths[li];
-        size_t xo, mo;
-        offsets_for(li + rep, &xo, &mo);
+        const size_t xo = (li + rep) % 4, mo = (li / 4 + rep) % 16;
         Buf<float> x(xo, n), want_mn(0, n), want_mx(0, n), got_mn(mo, n, kGuard), got_mx(mo, n, kGuard);
         for (size_t i = 0; i < xo; ++i) x.p[i] = NAN;
         size_t planted;

@@ -2,6 +2,11 @@
 # Builds native/test/quant_variants_test.cc with the kernel sources (baseline ISA
 # flags, as the real build uses) and runs it: once optimised, once under
 # AddressSanitizer + UndefinedBehaviorSanitizer. Exits non-zero on any failure.
+#
+# If the tools are installed it also checks the other variants:
+#   NEON     with aarch64-linux-gnu-g++ and qemu-aarch64
+#   SIMD128  with emcc and node
+# (set MP_TEST_CROSS=0 to skip those).
 set -eu
 cd "$(dirname "$0")/../.."
 
@@ -9,19 +14,42 @@ CXX=${CXX:-g++}
 OUT=$(mktemp -d "${TMPDIR:-/tmp}/mp_quant_test.XXXXXX")
 trap 'rm -rf "$OUT"' EXIT
 
-SRCS="native/test/quant_variants_test.cc
-      native/kernels/quant/ref.cc
-      native/kernels/quant/avx2.cc
-      native/kernels/quant/avx512.cc
-      native/kernels/quant/neon.cc
-      native/dispatch/cpu_features.cc"
+TEST=native/test/quant_variants_test.cc
+COMMON="native/kernels/quant/ref.cc native/dispatch/cpu_features.cc"
 FLAGS="-std=c++17 -fno-strict-aliasing -ffp-contract=off -Wall -Wextra -I native/include"
+X86="native/kernels/quant/avx2.cc native/kernels/quant/avx512.cc native/kernels/quant/neon.cc"
 
-echo "== optimised build (-O3)"
-$CXX $FLAGS -O3 $SRCS -o "$OUT/quant_test"
+echo "== native, optimised (-O3)"
+$CXX $FLAGS -O3 $TEST $COMMON $X86 -o "$OUT/quant_test"
 "$OUT/quant_test"
 
-echo "== sanitizer build (-fsanitize=address,undefined)"
-$CXX $FLAGS -O2 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer \
-  $SRCS -o "$OUT/quant_test_san"
+echo "== native, -fsanitize=address,undefined"
+$CXX $FLAGS -O2 -g -fsanitize=address,undefined -fno-sanitize-recover=all \
+  -fno-omit-frame-pointer $TEST $COMMON $X86 -o "$OUT/quant_test_san"
 "$OUT/quant_test_san"
+
+if [ "${MP_TEST_CROSS:-1}" = 0 ]; then exit 0; fi
+
+if command -v aarch64-linux-gnu-g++ >/dev/null && command -v qemu-aarch64 >/dev/null; then
+  echo "== aarch64 (NEON) under qemu-aarch64"
+  aarch64-linux-gnu-g++ $FLAGS -O3 -static $TEST $COMMON native/kernels/quant/neon.cc \
+    -o "$OUT/quant_test_a64"
+  qemu-aarch64 "$OUT/quant_test_a64"
+else
+  echo "== aarch64 (NEON): skipped (needs aarch64-linux-gnu-g++ and qemu-aarch64)"
+fi
+
+if command -v emcc >/dev/null && command -v node >/dev/null; then
+  echo "== wasm (SIMD128) under node"
+  NODE_PATH=${NODE_PATH:-/usr/share/nodejs} emcc $FLAGS -O3 -msimd128 $TEST $COMMON \
+    native/kernels/quant/simd128.cc -sALLOW_MEMORY_GROWTH=1 -sENVIRONMENT=node \
+    -o "$OUT/quant_test_wasm.js"
+  # Old emscripten glue trips over node's built-in fetch; the fs path works everywhere.
+  if node --no-experimental-fetch -e 0 2>/dev/null; then
+    node --no-experimental-fetch "$OUT/quant_test_wasm.js"
+  else
+    node "$OUT/quant_test_wasm.js"
+  fi
+else
+  echo "== wasm (SIMD128): skipped (needs emcc and node)"
+fi

@@ -16,6 +16,10 @@ interface Addon {
   quantizeLinearAsync(x: Float32Array, out: ByteArray, axisLen: number, inner: number, scales: Float32Array, zps: Int32Array, qtype: number): Promise<number>;
   dequantizeLinearAsync(q: ByteArray, out: Float32Array, axisLen: number, inner: number, scales: Float32Array, zps: Int32Array, qtype: number): Promise<number>;
   minMaxAsync(x: Float32Array, axisLen: number, inner: number, mins: Float32Array, maxs: Float32Array): Promise<number>;
+  quantizeTensor(x: Float32Array, out: ByteArray, scale: number, zp: number, qtype: number): number;
+  dequantizeTensor(q: ByteArray, out: Float32Array, scale: number, zp: number, qtype: number): number;
+  quantizeTensorAsync(x: Float32Array, out: ByteArray, scale: number, zp: number, qtype: number): Promise<number>;
+  dequantizeTensorAsync(q: ByteArray, out: Float32Array, scale: number, zp: number, qtype: number): Promise<number>;
   compiledVariants(): string;
   supportedVariants(): string;
   cpuVariant(): string;
@@ -78,20 +82,33 @@ export function loadNativeBackend(): Backend {
         throw new RangeError(`setCpuCap: the native backend has variants ${compiled.join(', ')}, got ${JSON.stringify(name)}`);
       }
     },
+    // Per-tensor calls pass scale and zero point as numbers (see addon.cc).
     quantizeLinear(x: Float32Array, out: ByteArray, p: LinearParams) {
-      check('quantizeLinear', addon.quantizeLinear(x, out, p.axisLen, p.inner, p.scales, p.zeroPoints, p.qtype));
+      const status = p.axisLen === 1
+        ? addon.quantizeTensor(x, out, p.scales[0], p.zeroPoints[0], p.qtype)
+        : addon.quantizeLinear(x, out, p.axisLen, p.inner, p.scales, p.zeroPoints, p.qtype);
+      check('quantizeLinear', status);
     },
     dequantizeLinear(q: ByteArray, out: Float32Array, p: LinearParams) {
-      check('dequantizeLinear', addon.dequantizeLinear(q, out, p.axisLen, p.inner, p.scales, p.zeroPoints, p.qtype));
+      const status = p.axisLen === 1
+        ? addon.dequantizeTensor(q, out, p.scales[0], p.zeroPoints[0], p.qtype)
+        : addon.dequantizeLinear(q, out, p.axisLen, p.inner, p.scales, p.zeroPoints, p.qtype);
+      check('dequantizeLinear', status);
     },
     minMax(x: Float32Array, l: RangeLayout, mins: Float32Array, maxs: Float32Array) {
       return addon.minMax(x, l.axisLen, l.inner, mins, maxs);
     },
     async quantizeLinearAsync(x, out, p) {
-      check('quantizeLinearAsync', await addon.quantizeLinearAsync(x, out, p.axisLen, p.inner, p.scales, p.zeroPoints, p.qtype));
+      const status = p.axisLen === 1
+        ? await addon.quantizeTensorAsync(x, out, p.scales[0], p.zeroPoints[0], p.qtype)
+        : await addon.quantizeLinearAsync(x, out, p.axisLen, p.inner, p.scales, p.zeroPoints, p.qtype);
+      check('quantizeLinearAsync', status);
     },
     async dequantizeLinearAsync(q, out, p) {
-      check('dequantizeLinearAsync', await addon.dequantizeLinearAsync(q, out, p.axisLen, p.inner, p.scales, p.zeroPoints, p.qtype));
+      const status = p.axisLen === 1
+        ? await addon.dequantizeTensorAsync(q, out, p.scales[0], p.zeroPoints[0], p.qtype)
+        : await addon.dequantizeLinearAsync(q, out, p.axisLen, p.inner, p.scales, p.zeroPoints, p.qtype);
+      check('dequantizeLinearAsync', status);
     },
     minMaxAsync(x, l, mins, maxs) {
       return addon.minMaxAsync(x, l.axisLen, l.inner, mins, maxs);

@@ -18,6 +18,7 @@
 #endif
 
 #include <immintrin.h>
+#include <stdint.h>
 
 #define MP_AVX512 __attribute__((target("avx512f,avx512bw,avx512dq,avx512vl,avx2,fma")))
 
@@ -177,11 +178,28 @@ MP_AVX512 void dequantize_each_avx512(const uint8_t* q, float* out, size_t n, bo
 // fpclass categories: QNaN | +Inf | -Inf | SNaN.
 constexpr int kNonFinite = 0x01 | 0x08 | 0x10 | 0x80;
 
-// min_ps(x, lo) is "x < lo ? x : lo", exactly the reference's update.
+// Folds the lanes of x selected by m into lo / hi (min_ps(x, lo) is
+// "x < lo ? x : lo", exactly the reference's update) and flags non-finite ones.
+MP_AVX512 inline void min_max_masked(const float* x, __mmask16 m, __m512& lo, __m512& hi,
+                                     __mmask16& bad) {
+  const __m512 a = _mm512_maskz_loadu_ps(m, x);
+  lo = _mm512_mask_min_ps(lo, m, a, lo);
+  hi = _mm512_mask_max_ps(hi, m, a, hi);
+  bad |= _mm512_mask_fpclass_ps_mask(m, a, kNonFinite);
+}
+
 MP_AVX512 bool min_max_avx512(const float* x, size_t n, float* mn, float* mx) {
   __m512 lo0 = _mm512_set1_ps(*mn), hi0 = _mm512_set1_ps(*mx), lo1 = lo0, hi1 = hi0;
   __mmask16 bad = 0;
   size_t i = 0;
+  // This loop only streams x, and 64-byte loads that straddle cache lines make it
+  // markedly slower, so first go up to a 64-byte boundary (if x is float-aligned).
+  const uintptr_t addr = reinterpret_cast<uintptr_t>(x);
+  if (addr % sizeof(float) == 0) {
+    i = ((64 - (addr & 63)) & 63) / sizeof(float);
+    if (i > n) i = n;
+    if (i > 0) min_max_masked(x, tail_mask(i), lo0, hi0, bad);
+  }
   for (; i + 32 <= n; i += 32) {
     const __m512 a = _mm512_loadu_ps(x + i), b = _mm512_loadu_ps(x + i + 16);
     lo0 = _mm512_min_ps(a, lo0);
@@ -190,41 +208,40 @@ MP_AVX512 bool min_max_avx512(const float* x, size_t n, float* mn, float* mx) {
     hi1 = _mm512_max_ps(b, hi1);
     bad |= _mm512_fpclass_ps_mask(a, kNonFinite) | _mm512_fpclass_ps_mask(b, kNonFinite);
   }
-  for (; i + 16 <= n; i += 16) {
-    const __m512 a = _mm512_loadu_ps(x + i);
-    lo0 = _mm512_min_ps(a, lo0);
-    hi0 = _mm512_max_ps(a, hi0);
-    bad |= _mm512_fpclass_ps_mask(a, kNonFinite);
-  }
-  if (i < n) {
-    const __mmask16 m = tail_mask(n - i);
-    const __m512 a = _mm512_maskz_loadu_ps(m, x + i);  // unused lanes: 0, which is finite
-    lo0 = _mm512_mask_min_ps(lo0, m, a, lo0);
-    hi0 = _mm512_mask_max_ps(hi0, m, a, hi0);
-    bad |= _mm512_fpclass_ps_mask(a, kNonFinite);
-  }
+  for (; i + 16 <= n; i += 16) min_max_masked(x + i, 0xffff, lo0, hi0, bad);
+  if (i < n) min_max_masked(x + i, tail_mask(n - i), lo0, hi0, bad);
   if (bad) return true;
   *mn = _mm512_reduce_min_ps(_mm512_min_ps(lo0, lo1));
   *mx = _mm512_reduce_max_ps(_mm512_max_ps(hi0, hi1));
   return false;
 }
 
+MP_AVX512 inline void min_max_each_masked(const float* x, float* mins, float* maxs, __mmask16 m,
+                                          __mmask16& bad) {
+  const __m512 a = _mm512_maskz_loadu_ps(m, x);
+  _mm512_mask_storeu_ps(mins, m, _mm512_min_ps(a, _mm512_maskz_loadu_ps(m, mins)));
+  _mm512_mask_storeu_ps(maxs, m, _mm512_max_ps(a, _mm512_maskz_loadu_ps(m, maxs)));
+  bad |= _mm512_mask_fpclass_ps_mask(m, a, kNonFinite);
+}
+
 MP_AVX512 bool min_max_each_avx512(const float* x, size_t n, float* mins, float* maxs) {
   __mmask16 bad = 0;
   size_t i = 0;
+  // As in min_max: stores that straddle cache lines are slow, so first go up to a
+  // 64-byte boundary of mins (if it is float-aligned).
+  const uintptr_t addr = reinterpret_cast<uintptr_t>(mins);
+  if (addr % sizeof(float) == 0) {
+    i = ((64 - (addr & 63)) & 63) / sizeof(float);
+    if (i > n) i = n;
+    if (i > 0) min_max_each_masked(x, mins, maxs, tail_mask(i), bad);
+  }
   for (; i + 16 <= n; i += 16) {
     const __m512 a = _mm512_loadu_ps(x + i);
     _mm512_storeu_ps(mins + i, _mm512_min_ps(a, _mm512_loadu_ps(mins + i)));
     _mm512_storeu_ps(maxs + i, _mm512_max_ps(a, _mm512_loadu_ps(maxs + i)));
     bad |= _mm512_fpclass_ps_mask(a, kNonFinite);
   }
-  if (i < n) {
-    const __mmask16 m = tail_mask(n - i);
-    const __m512 a = _mm512_maskz_loadu_ps(m, x + i);
-    _mm512_mask_storeu_ps(mins + i, m, _mm512_min_ps(a, _mm512_maskz_loadu_ps(m, mins + i)));
-    _mm512_mask_storeu_ps(maxs + i, m, _mm512_max_ps(a, _mm512_maskz_loadu_ps(m, maxs + i)));
-    bad |= _mm512_fpclass_ps_mask(a, kNonFinite);
-  }
+  if (i < n) min_max_each_masked(x + i, mins + i, maxs + i, tail_mask(n - i), bad);
   return bad != 0;
 }
 

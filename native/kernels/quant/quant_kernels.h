@@ -13,6 +13,9 @@
 
 namespace mp {
 
+// Preconditions (enforced by native/dispatch/quant_abi.cc): scale finite and > 0;
+// qmin/qmax the range of int8 or uint8 and zp inside it. The SIMD variants rely on
+// |zp| <= 255 to clamp quotients early, before converting them to integers.
 struct QuantKernels {
   // out[i] = clamp(round_half_even(x[i] / scale) + zp, qmin, qmax) as a byte
   // (two's complement for int8). NaN -> zp. The division is a float32 division.

@@ -17,20 +17,23 @@ namespace {
 
 constexpr size_t kBlock = 16;
 
-// |zp| <= 255, so a quotient beyond +-1024 saturates whatever it is; clamping to
-// this range first keeps q + zp from overflowing int32.
-constexpr float kQuotientLimit = 1024.0f;
+// Adding 1.5 * 2^23 to a float of magnitude <= 2^22 lands in [2^23, 2^24), where the
+// spacing of floats is 1: the addition itself rounds half to even, and the bits of
+// the sum are kMagicBits + round(v). One add replaces nearest + trunc_sat, which V8
+// lowers to a long instruction sequence.
+constexpr float kMagic = 12582912.0f;
+constexpr int32_t kMagicBits = 0x4B400000;
 
-// 4 floats -> 4 int32 in [qmin, qmax].
-inline v128_t quantize4(v128_t x, v128_t scale, v128_t zp, v128_t qmin, v128_t qmax) {
+// 4 floats -> 4 int32 in [qmin, qmax]. lo = qmin - zp and hi = qmax - zp as floats:
+// clamping before rounding equals saturating after it because the bounds are
+// integers, and it keeps |v| small enough for the magic-number rounding.
+// zp_bits = zp - kMagicBits.
+inline v128_t quantize4(v128_t x, v128_t scale, v128_t lo, v128_t hi, v128_t zp_bits) {
   v128_t v = wasm_f32x4_div(x, scale);
-  // pmin(a, b) = b < a ? b : a and pmax(a, b) = a < b ? b : a keep a NaN `a` as it
-  // is; nearest leaves it NaN and trunc_sat turns it into 0, so q = zp.
-  v = wasm_f32x4_pmax(wasm_f32x4_pmin(v, wasm_f32x4_splat(kQuotientLimit)),
-                      wasm_f32x4_splat(-kQuotientLimit));
-  v = wasm_f32x4_nearest(v);  // round half to even; then the conversion is exact
-  const v128_t q = wasm_i32x4_add(wasm_i32x4_trunc_sat_f32x4(v), zp);
-  return wasm_i32x4_min(wasm_i32x4_max(q, qmin), qmax);
+  v = wasm_v128_and(v, wasm_f32x4_eq(v, v));  // NaN -> +0, so q = zp
+  // pmax(lo, v) = lo < v ? v : lo; pmin(hi, v) = v < hi ? v : hi.
+  v = wasm_f32x4_pmin(hi, wasm_f32x4_pmax(lo, v));
+  return wasm_i32x4_add(wasm_f32x4_add(v, wasm_f32x4_splat(kMagic)), zp_bits);
 }
 
 // 4 x 4 int32 in [-128, 255] -> their 16 low bytes, in order. The values fit
@@ -43,29 +46,41 @@ inline v128_t narrow16(v128_t a, v128_t b, v128_t c, v128_t d) {
   return wasm_u8x16_narrow_i16x8(ab, cd);
 }
 
-// One block of 16. With step 0, *scales and *zps serve all 16 elements.
-inline v128_t quantize_block(const float* x, const float* scales, const int32_t* zps, size_t step,
-                             v128_t qmin, v128_t qmax) {
+// One block of 16 with one scale and zero point.
+inline v128_t quantize_block(const float* x, v128_t scale, v128_t lo, v128_t hi, v128_t zp_bits) {
+  return narrow16(quantize4(wasm_v128_load(x), scale, lo, hi, zp_bits),
+                  quantize4(wasm_v128_load(x + 4), scale, lo, hi, zp_bits),
+                  quantize4(wasm_v128_load(x + 8), scale, lo, hi, zp_bits),
+                  quantize4(wasm_v128_load(x + 12), scale, lo, hi, zp_bits));
+}
+
+// One block of 16 with a scale and zero point per element.
+inline v128_t quantize_block_each(const float* x, const float* scales, const int32_t* zps,
+                                  v128_t qmin, v128_t qmax) {
   v128_t r[4];
   for (size_t k = 0; k < 4; ++k) {
-    const v128_t s = step ? wasm_v128_load(scales + 4 * k) : wasm_f32x4_splat(*scales);
-    const v128_t z = step ? wasm_v128_load(zps + 4 * k) : wasm_i32x4_splat(*zps);
-    r[k] = quantize4(wasm_v128_load(x + 4 * k), s, z, qmin, qmax);
+    const v128_t z = wasm_v128_load(zps + 4 * k);
+    const v128_t lo = wasm_f32x4_convert_i32x4(wasm_i32x4_sub(qmin, z));
+    const v128_t hi = wasm_f32x4_convert_i32x4(wasm_i32x4_sub(qmax, z));
+    const v128_t zp_bits = wasm_i32x4_sub(z, wasm_i32x4_splat(kMagicBits));
+    r[k] = quantize4(wasm_v128_load(x + 4 * k), wasm_v128_load(scales + 4 * k), lo, hi, zp_bits);
   }
   return narrow16(r[0], r[1], r[2], r[3]);
 }
 
 void quantize_simd128(const float* x, uint8_t* out, size_t n, float scale, int32_t zp,
                       int32_t qmin, int32_t qmax) {
-  const v128_t lo = wasm_i32x4_splat(qmin), hi = wasm_i32x4_splat(qmax);
+  const v128_t s = wasm_f32x4_splat(scale);
+  const v128_t lo = wasm_f32x4_splat(static_cast<float>(qmin - zp));
+  const v128_t hi = wasm_f32x4_splat(static_cast<float>(qmax - zp));
+  const v128_t zp_bits = wasm_i32x4_splat(zp - kMagicBits);
   size_t i = 0;
-  for (; i + kBlock <= n; i += kBlock)
-    wasm_v128_store(out + i, quantize_block(x + i, &scale, &zp, 0, lo, hi));
+  for (; i + kBlock <= n; i += kBlock) wasm_v128_store(out + i, quantize_block(x + i, s, lo, hi, zp_bits));
   if (i < n) {
     float xb[kBlock] = {};
     uint8_t ob[kBlock];
     memcpy(xb, x + i, (n - i) * sizeof(float));
-    wasm_v128_store(ob, quantize_block(xb, &scale, &zp, 0, lo, hi));
+    wasm_v128_store(ob, quantize_block(xb, s, lo, hi, zp_bits));
     memcpy(out + i, ob, n - i);
   }
 }
@@ -75,7 +90,7 @@ void quantize_each_simd128(const float* x, uint8_t* out, size_t n, const float* 
   const v128_t lo = wasm_i32x4_splat(qmin), hi = wasm_i32x4_splat(qmax);
   size_t i = 0;
   for (; i + kBlock <= n; i += kBlock)
-    wasm_v128_store(out + i, quantize_block(x + i, scales + i, zps + i, 1, lo, hi));
+    wasm_v128_store(out + i, quantize_block_each(x + i, scales + i, zps + i, lo, hi));
   if (i < n) {
     float xb[kBlock] = {}, sb[kBlock];
     int32_t zb[kBlock] = {};
@@ -84,7 +99,7 @@ void quantize_each_simd128(const float* x, uint8_t* out, size_t n, const float* 
     memcpy(xb, x + i, (n - i) * sizeof(float));
     memcpy(sb, scales + i, (n - i) * sizeof(float));
     memcpy(zb, zps + i, (n - i) * sizeof(int32_t));
-    wasm_v128_store(ob, quantize_block(xb, sb, zb, 1, lo, hi));
+    wasm_v128_store(ob, quantize_block_each(xb, sb, zb, lo, hi));
     memcpy(out + i, ob, n - i);
   }
 }

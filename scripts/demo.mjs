@@ -1,0 +1,59 @@
+// npm run demo: quantizes a built-in example — a 512 × 768 "linear layer weight"
+// with per-row spread and a few outliers, generated deterministically — to int8,
+// per tensor and per output channel, and prints the backend, sizes and error.
+import * as mp from '../dist/index.js';
+
+const ROWS = 512;
+const COLS = 768;
+
+function exampleWeight() {
+  const w = new Float32Array(ROWS * COLS);
+  let s = 2024;
+  const uniform = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 4294967296);
+  for (let r = 0; r < ROWS; r++) {
+    const spread = 0.02 * (1 + 4 * uniform()); // rows differ in scale, as trained layers do
+    for (let c = 0; c < COLS; c++) {
+      const gauss = Math.sqrt(-2 * Math.log(uniform() + 1e-12)) * Math.cos(2 * Math.PI * uniform());
+      w[r * COLS + c] = gauss * spread;
+    }
+  }
+  for (let k = 0; k < 8; k++) w[Math.floor(uniform() * w.length)] *= 25; // outliers
+  return w;
+}
+
+function error(x, y) {
+  let se = 0, sx = 0, maxAbs = 0;
+  for (let i = 0; i < x.length; i++) {
+    const e = y[i] - x[i];
+    se += e * e;
+    sx += x[i] * x[i];
+    maxAbs = Math.max(maxAbs, Math.abs(e));
+  }
+  return { rmse: Math.sqrt(se / x.length), maxAbs, sqnrDb: 10 * Math.log10(sx / se) };
+}
+
+const kib = (bytes) => `${(bytes / 1024).toFixed(0)} KiB`;
+const w = exampleWeight();
+console.log(mp.formatBackendInfo());
+console.log(`example: linear weight ${ROWS}×${COLS} float32, ${kib(w.byteLength)}`);
+
+const t0 = process.hrtime.bigint();
+const perTensor = mp.quantize(w); // symmetric int8, one scale
+const t1 = process.hrtime.bigint();
+const perChannel = mp.quantize(w, { axis: 0, shape: [ROWS, COLS] }); // one scale per output row
+const t2 = process.hrtime.bigint();
+const affine = mp.quantize(w, { dtype: 'uint8' }); // ONNX DynamicQuantizeLinear
+
+for (const [name, t, ns] of [
+  ['int8 symmetric, per tensor ', perTensor, t1 - t0],
+  ['int8 symmetric, per channel', perChannel, t2 - t1],
+  ['uint8 affine, per tensor   ', affine, undefined],
+]) {
+  const params = typeof t.scale === 'number' ? 4 + 1 : t.scale.byteLength + t.zeroPoint.byteLength;
+  const e = error(w, mp.dequantize(t));
+  const time = ns === undefined ? '' : `, ${(Number(ns) / 1e6).toFixed(2)} ms`;
+  console.log(
+    `${name}: ${kib(t.data.byteLength + params)} (${(w.byteLength / (t.data.byteLength + params)).toFixed(2)}× smaller), ` +
+      `RMSE ${e.rmse.toExponential(2)}, max |error| ${e.maxAbs.toExponential(2)}, SQNR ${e.sqnrDb.toFixed(1)} dB${time}`,
+  );
+}
