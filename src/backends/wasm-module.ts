@@ -11,8 +11,8 @@
  */
 import type { ByteArray, LinearParams, RangeLayout } from './backend.js';
 
-/** Elements per chunk: 64 KiB of float32 in, 16 KiB of bytes out — well inside L2. */
-export const CHUNK = 16384;
+/** Elements per chunk: 256 KiB of float32 and 64 KiB of bytes, inside a 512 KiB–1 MiB L2. */
+export const CHUNK = 65536;
 
 interface Exports {
   memory: WebAssembly.Memory;

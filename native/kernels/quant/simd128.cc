@@ -24,73 +24,91 @@ constexpr size_t kBlock = 16;
 constexpr float kMagic = 12582912.0f;
 constexpr int32_t kMagicBits = 0x4B400000;
 
+// V8 rebuilds a v128.const at every use, and LLVM rematerialises constants rather
+// than keep them in locals; it also turns and(v, compare) into a bitselect, which V8
+// lowers to several instructions. OR-ing constants with a zero the optimiser cannot
+// see through keeps them in registers and the and an and.
+volatile int32_t g_opaque_zero = 0;
+
+struct Consts {
+  v128_t opaque_zero, magic, low_byte;
+  Consts() {
+    opaque_zero = wasm_i32x4_splat(g_opaque_zero);
+    magic = wasm_v128_or(wasm_f32x4_splat(kMagic), opaque_zero);
+    low_byte = wasm_v128_or(wasm_i16x8_splat(0xff), opaque_zero);
+  }
+};
+
 // 4 floats -> 4 int32 in [qmin, qmax]. lo = qmin - zp and hi = qmax - zp as floats:
 // clamping before rounding equals saturating after it because the bounds are
 // integers, and it keeps |v| small enough for the magic-number rounding.
 // zp_bits = zp - kMagicBits.
-inline v128_t quantize4(v128_t x, v128_t scale, v128_t lo, v128_t hi, v128_t zp_bits) {
+inline v128_t quantize4(v128_t x, v128_t scale, v128_t lo, v128_t hi, v128_t zp_bits, const Consts& c) {
   v128_t v = wasm_f32x4_div(x, scale);
-  v = wasm_v128_and(v, wasm_f32x4_eq(v, v));  // NaN -> +0, so q = zp
+  v = wasm_v128_and(v, wasm_v128_xor(wasm_f32x4_eq(v, v), c.opaque_zero));  // NaN -> +0, so q = zp
   // pmax(lo, v) = lo < v ? v : lo; pmin(hi, v) = v < hi ? v : hi.
   v = wasm_f32x4_pmin(hi, wasm_f32x4_pmax(lo, v));
-  return wasm_i32x4_add(wasm_f32x4_add(v, wasm_f32x4_splat(kMagic)), zp_bits);
+  return wasm_i32x4_add(wasm_f32x4_add(v, c.magic), zp_bits);
 }
 
 // 4 x 4 int32 in [-128, 255] -> their 16 low bytes, in order. The values fit
 // int16, so the signed narrowing is exact; masking to the low byte makes the
 // unsigned narrowing exact too (two's complement bytes for negative int8 values).
-inline v128_t narrow16(v128_t a, v128_t b, v128_t c, v128_t d) {
-  const v128_t low_byte = wasm_i16x8_splat(0xff);
-  const v128_t ab = wasm_v128_and(wasm_i16x8_narrow_i32x4(a, b), low_byte);
-  const v128_t cd = wasm_v128_and(wasm_i16x8_narrow_i32x4(c, d), low_byte);
+inline v128_t narrow16(v128_t a, v128_t b, v128_t c, v128_t d, const Consts& k) {
+  const v128_t ab = wasm_v128_and(wasm_i16x8_narrow_i32x4(a, b), k.low_byte);
+  const v128_t cd = wasm_v128_and(wasm_i16x8_narrow_i32x4(c, d), k.low_byte);
   return wasm_u8x16_narrow_i16x8(ab, cd);
 }
 
 // One block of 16 with one scale and zero point.
-inline v128_t quantize_block(const float* x, v128_t scale, v128_t lo, v128_t hi, v128_t zp_bits) {
-  return narrow16(quantize4(wasm_v128_load(x), scale, lo, hi, zp_bits),
-                  quantize4(wasm_v128_load(x + 4), scale, lo, hi, zp_bits),
-                  quantize4(wasm_v128_load(x + 8), scale, lo, hi, zp_bits),
-                  quantize4(wasm_v128_load(x + 12), scale, lo, hi, zp_bits));
+inline v128_t quantize_block(const float* x, v128_t scale, v128_t lo, v128_t hi, v128_t zp_bits,
+                             const Consts& c) {
+  return narrow16(quantize4(wasm_v128_load(x), scale, lo, hi, zp_bits, c),
+                  quantize4(wasm_v128_load(x + 4), scale, lo, hi, zp_bits, c),
+                  quantize4(wasm_v128_load(x + 8), scale, lo, hi, zp_bits, c),
+                  quantize4(wasm_v128_load(x + 12), scale, lo, hi, zp_bits, c), c);
 }
 
 // One block of 16 with a scale and zero point per element.
 inline v128_t quantize_block_each(const float* x, const float* scales, const int32_t* zps,
-                                  v128_t qmin, v128_t qmax) {
+                                  v128_t qmin, v128_t qmax, v128_t magic_bits, const Consts& c) {
   v128_t r[4];
   for (size_t k = 0; k < 4; ++k) {
     const v128_t z = wasm_v128_load(zps + 4 * k);
     const v128_t lo = wasm_f32x4_convert_i32x4(wasm_i32x4_sub(qmin, z));
     const v128_t hi = wasm_f32x4_convert_i32x4(wasm_i32x4_sub(qmax, z));
-    const v128_t zp_bits = wasm_i32x4_sub(z, wasm_i32x4_splat(kMagicBits));
-    r[k] = quantize4(wasm_v128_load(x + 4 * k), wasm_v128_load(scales + 4 * k), lo, hi, zp_bits);
+    r[k] = quantize4(wasm_v128_load(x + 4 * k), wasm_v128_load(scales + 4 * k), lo, hi,
+                     wasm_i32x4_sub(z, magic_bits), c);
   }
-  return narrow16(r[0], r[1], r[2], r[3]);
+  return narrow16(r[0], r[1], r[2], r[3], c);
 }
 
 void quantize_simd128(const float* x, uint8_t* out, size_t n, float scale, int32_t zp,
                       int32_t qmin, int32_t qmax) {
+  const Consts c;
   const v128_t s = wasm_f32x4_splat(scale);
   const v128_t lo = wasm_f32x4_splat(static_cast<float>(qmin - zp));
   const v128_t hi = wasm_f32x4_splat(static_cast<float>(qmax - zp));
   const v128_t zp_bits = wasm_i32x4_splat(zp - kMagicBits);
   size_t i = 0;
-  for (; i + kBlock <= n; i += kBlock) wasm_v128_store(out + i, quantize_block(x + i, s, lo, hi, zp_bits));
+  for (; i + kBlock <= n; i += kBlock) wasm_v128_store(out + i, quantize_block(x + i, s, lo, hi, zp_bits, c));
   if (i < n) {
     float xb[kBlock] = {};
     uint8_t ob[kBlock];
     memcpy(xb, x + i, (n - i) * sizeof(float));
-    wasm_v128_store(ob, quantize_block(xb, s, lo, hi, zp_bits));
+    wasm_v128_store(ob, quantize_block(xb, s, lo, hi, zp_bits, c));
     memcpy(out + i, ob, n - i);
   }
 }
 
 void quantize_each_simd128(const float* x, uint8_t* out, size_t n, const float* scales,
                            const int32_t* zps, int32_t qmin, int32_t qmax) {
+  const Consts c;
   const v128_t lo = wasm_i32x4_splat(qmin), hi = wasm_i32x4_splat(qmax);
+  const v128_t magic_bits = wasm_v128_or(wasm_i32x4_splat(kMagicBits), c.opaque_zero);
   size_t i = 0;
   for (; i + kBlock <= n; i += kBlock)
-    wasm_v128_store(out + i, quantize_block_each(x + i, scales + i, zps + i, lo, hi));
+    wasm_v128_store(out + i, quantize_block_each(x + i, scales + i, zps + i, lo, hi, magic_bits, c));
   if (i < n) {
     float xb[kBlock] = {}, sb[kBlock];
     int32_t zb[kBlock] = {};
@@ -99,7 +117,7 @@ void quantize_each_simd128(const float* x, uint8_t* out, size_t n, const float* 
     memcpy(xb, x + i, (n - i) * sizeof(float));
     memcpy(sb, scales + i, (n - i) * sizeof(float));
     memcpy(zb, zps + i, (n - i) * sizeof(int32_t));
-    wasm_v128_store(ob, quantize_block_each(xb, sb, zb, lo, hi));
+    wasm_v128_store(ob, quantize_block_each(xb, sb, zb, lo, hi, magic_bits, c));
     memcpy(out + i, ob, n - i);
   }
 }
