@@ -161,6 +161,10 @@ describe('the native addon re-checks what it is given', () => {
     ['mins too short', () => addon.minMax(new Float32Array(4), 2, 2, s, s), RangeError, 'mins and maxs must have axisLen entries'],
     ['bad qtype', () => addon.quantizeLinear(new Float32Array(1), new Int8Array(1), 1, 1, s, z, 9), RangeError, 'qtype must be 1 (int8) or 2 (uint8)'],
     ['too few arguments', () => addon.quantizeLinear(new Float32Array(1)), TypeError, 'expects 7 arguments'],
+    ['per-tensor form: out shorter than x', () => addon.quantizeTensor(new Float32Array(8), new Uint8Array(7), 1, 0, 2), RangeError, 'out must have the input\'s length'],
+    ['per-tensor form: q of the wrong type', () => addon.dequantizeTensor(new Uint8Array(8), new Float32Array(8), 1, 0, 1), TypeError, 'q must be a Int8Array, got Uint8Array'],
+    ['per-tensor form: scale not a number', () => addon.quantizeTensor(new Float32Array(8), new Uint8Array(8), '1', 0, 2), TypeError, 'scale, zeroPoint and qtype must be numbers'],
+    ['per-tensor range: x not float32', () => addon.minMaxTensor(new Float64Array(4), 0, 0), TypeError, 'x must be a Float32Array'],
   ] as const)('%s', (_name, call, ctor, message) => {
     expect(call).toThrow(ctor);
     expect(call).toThrow(message);
@@ -169,5 +173,8 @@ describe('the native addon re-checks what it is given', () => {
   it.runIf(process.env.MODELPRESS_TEST_WITHOUT_NATIVE !== '1')('a bad scale or zero point reaching the C ABI returns a status, not garbage', () => {
     expect(addon.quantizeLinear(new Float32Array(2), new Int8Array(2), 1, 1, new Float32Array([0]), z, 1)).toBe(3);
     expect(addon.quantizeLinear(new Float32Array(2), new Int8Array(2), 1, 1, s, new Int32Array([200]), 1)).toBe(4);
+    expect(addon.quantizeTensor(new Float32Array(2), new Uint8Array(2), -1, 0, 2)).toBe(3);
+    expect(addon.quantizeTensor(new Float32Array(2), new Uint8Array(2), 1, 1e12, 2)).toBe(4);
+    expect(addon.dequantizeTensor(new Int8Array(2), new Float32Array(2), NaN, 0, 1)).toBe(3);
   });
 });

@@ -255,6 +255,25 @@ Napi::Value MinMax(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), result);
 }
 
+// Per-tensor form: (x, min, max) with the running range as numbers (see
+// parse_linear_tensor for why). Returns [min, max], or the index of the first
+// NaN/Inf as a number.
+Napi::Value MinMaxTensor(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() != 3 || !info[1].IsNumber() || !info[2].IsNumber())
+    throw_type(env, "minMaxTensor", "expects (x, min, max) with numbers for min and max");
+  ArrayArg x = typed_array(info, 0, "minMaxTensor", "x", napi_float32_array);
+  float mn = info[1].As<Napi::Number>().FloatValue(), mx = info[2].As<Napi::Number>().FloatValue();
+  size_t bad = 0;
+  mp_status s = mp_min_max(static_cast<const float*>(x.data), x.length, 0, 1, 1, &mn, &mx, 1, &bad);
+  if (s == MP_ERR_NON_FINITE) return Napi::Number::New(env, static_cast<double>(bad));
+  if (s != MP_OK) throw Napi::Error(env, status_error(env, "minMaxTensor", s));
+  Napi::Array range = Napi::Array::New(env, 2);
+  range.Set(uint32_t{0}, Napi::Number::New(env, mn));
+  range.Set(uint32_t{1}, Napi::Number::New(env, mx));
+  return range;
+}
+
 Napi::Value MinMaxAsync(const Napi::CallbackInfo& info) {
   MinMaxCall c = parse_min_max(info, "minMaxAsync");
   auto* w = new KernelWorker(info.Env(), "minMaxAsync", {c.x.object, c.mins.object, c.maxs.object},
@@ -282,6 +301,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("quantizeTensorAsync", Napi::Function::New(env, QuantizeTensorAsync, "quantizeTensorAsync"));
   exports.Set("dequantizeTensorAsync", Napi::Function::New(env, DequantizeTensorAsync, "dequantizeTensorAsync"));
   exports.Set("minMax", Napi::Function::New(env, MinMax, "minMax"));
+  exports.Set("minMaxTensor", Napi::Function::New(env, MinMaxTensor, "minMaxTensor"));
   exports.Set("quantizeLinearAsync", Napi::Function::New(env, QuantizeLinearAsync, "quantizeLinearAsync"));
   exports.Set("dequantizeLinearAsync", Napi::Function::New(env, DequantizeLinearAsync, "dequantizeLinearAsync"));
   exports.Set("minMaxAsync", Napi::Function::New(env, MinMaxAsync, "minMaxAsync"));

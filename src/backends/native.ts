@@ -13,6 +13,7 @@ interface Addon {
   quantizeLinear(x: Float32Array, out: ByteArray, axisLen: number, inner: number, scales: Float32Array, zps: Int32Array, qtype: number): number;
   dequantizeLinear(q: ByteArray, out: Float32Array, axisLen: number, inner: number, scales: Float32Array, zps: Int32Array, qtype: number): number;
   minMax(x: Float32Array, axisLen: number, inner: number, mins: Float32Array, maxs: Float32Array): number;
+  minMaxTensor(x: Float32Array, min: number, max: number): [number, number] | number;
   quantizeLinearAsync(x: Float32Array, out: ByteArray, axisLen: number, inner: number, scales: Float32Array, zps: Int32Array, qtype: number): Promise<number>;
   dequantizeLinearAsync(q: ByteArray, out: Float32Array, axisLen: number, inner: number, scales: Float32Array, zps: Int32Array, qtype: number): Promise<number>;
   minMaxAsync(x: Float32Array, axisLen: number, inner: number, mins: Float32Array, maxs: Float32Array): Promise<number>;
@@ -96,7 +97,12 @@ export function loadNativeBackend(): Backend {
       check('dequantizeLinear', status);
     },
     minMax(x: Float32Array, l: RangeLayout, mins: Float32Array, maxs: Float32Array) {
-      return addon.minMax(x, l.axisLen, l.inner, mins, maxs);
+      if (l.axisLen !== 1) return addon.minMax(x, l.axisLen, l.inner, mins, maxs);
+      const range = addon.minMaxTensor(x, mins[0], maxs[0]);
+      if (typeof range === 'number') return range;
+      mins[0] = range[0];
+      maxs[0] = range[1];
+      return -1;
     },
     async quantizeLinearAsync(x, out, p) {
       const status = p.axisLen === 1
