@@ -29,6 +29,18 @@ mp_status check_params(const float* scales, const int32_t* zps, size_t n_params,
   return MP_OK;
 }
 
+// The checks shared by quantize and dequantize; sets the qtype's range.
+mp_status check_linear(const void* in, const void* out, size_t n, size_t axis_len, size_t inner,
+                       const float* scales, const int32_t* zps, size_t n_params, int32_t qtype,
+                       int32_t* qmin, int32_t* qmax) {
+  if (!qtype_range(qtype, qmin, qmax)) return MP_ERR_QTYPE;
+  if (mp_status s = check_layout(axis_len, inner, n_params)) return s;
+  if (scales == nullptr || zps == nullptr) return MP_ERR_NULL_POINTER;
+  if (mp_status s = check_params(scales, zps, n_params, *qmin, *qmax)) return s;
+  if (n > 0 && (in == nullptr || out == nullptr)) return MP_ERR_NULL_POINTER;
+  return MP_OK;
+}
+
 // Calls run(i, len, p) for consecutive runs [i, i + len) of the chunk that share
 // parameter p (inner > 1), or each_run(i, len, p) for runs whose parameters advance
 // one per element starting at p (inner == 1, axis_len > 1).
@@ -64,12 +76,9 @@ mp_status mp_quantize_linear(const float* x, uint8_t* out, size_t n, size_t offs
                              size_t axis_len, size_t inner, const float* scales,
                              const int32_t* zero_points, size_t n_params, int32_t qtype) {
   int32_t qmin, qmax;
-  if (!mp::qtype_range(qtype, &qmin, &qmax)) return MP_ERR_QTYPE;
-  if (mp_status s = mp::check_layout(axis_len, inner, n_params)) return s;
-  if (scales == nullptr || zero_points == nullptr) return MP_ERR_NULL_POINTER;
-  if (mp_status s = mp::check_params(scales, zero_points, n_params, qmin, qmax)) return s;
+  if (mp_status s = mp::check_linear(x, out, n, axis_len, inner, scales, zero_points, n_params, qtype, &qmin, &qmax))
+    return s;
   if (n == 0) return MP_OK;
-  if (x == nullptr || out == nullptr) return MP_ERR_NULL_POINTER;
   const mp::QuantKernels& k = *mp::active_variant().quant;
   mp::walk(
       n, offset, axis_len, inner,
@@ -86,12 +95,9 @@ mp_status mp_dequantize_linear(const uint8_t* q, float* out, size_t n, size_t of
                                size_t axis_len, size_t inner, const float* scales,
                                const int32_t* zero_points, size_t n_params, int32_t qtype) {
   int32_t qmin, qmax;
-  if (!mp::qtype_range(qtype, &qmin, &qmax)) return MP_ERR_QTYPE;
-  if (mp_status s = mp::check_layout(axis_len, inner, n_params)) return s;
-  if (scales == nullptr || zero_points == nullptr) return MP_ERR_NULL_POINTER;
-  if (mp_status s = mp::check_params(scales, zero_points, n_params, qmin, qmax)) return s;
+  if (mp_status s = mp::check_linear(q, out, n, axis_len, inner, scales, zero_points, n_params, qtype, &qmin, &qmax))
+    return s;
   if (n == 0) return MP_OK;
-  if (q == nullptr || out == nullptr) return MP_ERR_NULL_POINTER;
   const bool is_signed = qtype == MP_QTYPE_INT8;
   const mp::QuantKernels& k = *mp::active_variant().quant;
   mp::walk(

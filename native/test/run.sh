@@ -28,6 +28,11 @@ $CXX $FLAGS -O2 -g -fsanitize=address,undefined -fno-sanitize-recover=all \
   -fno-omit-frame-pointer $TEST $COMMON $X86 -o "$OUT/quant_test_san"
 "$OUT/quant_test_san"
 
+echo "== C ABI (statuses, chunked per-axis walk, CPU cap), -fsanitize=address,undefined"
+$CXX $FLAGS -O2 -g -fsanitize=address,undefined -fno-sanitize-recover=all \
+  native/test/abi_test.cc native/dispatch/*.cc native/kernels/quant/*.cc -o "$OUT/abi_test"
+"$OUT/abi_test"
+
 if [ "${MP_TEST_CROSS:-1}" = 0 ]; then exit 0; fi
 
 if command -v aarch64-linux-gnu-g++ >/dev/null && command -v qemu-aarch64 >/dev/null; then

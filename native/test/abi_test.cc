@@ -1,0 +1,123 @@
+// Tests of the C ABI itself (native/include/modelpress.h): every status code, the
+// per-axis walk across chunk offsets, range search with offsets, and the CPU cap.
+// Exits non-zero on the first failure.
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <vector>
+
+#include "modelpress.h"
+
+static int failures = 0;
+#define CHECK(cond)                                                  \
+  do {                                                               \
+    if (!(cond)) {                                                   \
+      fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); \
+      ++failures;                                                    \
+    }                                                                \
+  } while (0)
+
+static void statuses() {
+  float x[4] = {1, 2, 3, 4}, s1 = 1.0f, bad_scale = 0.0f, nan_scale = NAN;
+  int32_t z0 = 0, z200 = 200, zneg = -1;
+  uint8_t q[4];
+  float out[4];
+  CHECK(mp_quantize_linear(x, q, 4, 0, 1, 1, &s1, &z0, 1, MP_QTYPE_INT8) == MP_OK);
+  CHECK(mp_quantize_linear(x, q, 4, 0, 1, 1, &s1, &z0, 1, 7) == MP_ERR_QTYPE);
+  CHECK(mp_quantize_linear(x, q, 4, 0, 0, 1, &s1, &z0, 0, MP_QTYPE_INT8) == MP_ERR_LAYOUT);
+  CHECK(mp_quantize_linear(x, q, 4, 0, 1, 0, &s1, &z0, 1, MP_QTYPE_INT8) == MP_ERR_LAYOUT);
+  CHECK(mp_quantize_linear(x, q, 4, 0, 2, 1, &s1, &z0, 1, MP_QTYPE_INT8) == MP_ERR_LAYOUT);
+  CHECK(mp_quantize_linear(x, q, 4, 0, 1, 1, &bad_scale, &z0, 1, MP_QTYPE_INT8) == MP_ERR_SCALE);
+  CHECK(mp_quantize_linear(x, q, 4, 0, 1, 1, &nan_scale, &z0, 1, MP_QTYPE_INT8) == MP_ERR_SCALE);
+  CHECK(mp_quantize_linear(x, q, 4, 0, 1, 1, &s1, &z200, 1, MP_QTYPE_INT8) == MP_ERR_ZERO_POINT);
+  CHECK(mp_quantize_linear(x, q, 4, 0, 1, 1, &s1, &zneg, 1, MP_QTYPE_UINT8) == MP_ERR_ZERO_POINT);
+  CHECK(mp_quantize_linear(nullptr, q, 4, 0, 1, 1, &s1, &z0, 1, MP_QTYPE_INT8) == MP_ERR_NULL_POINTER);
+  CHECK(mp_quantize_linear(x, nullptr, 4, 0, 1, 1, &s1, &z0, 1, MP_QTYPE_INT8) == MP_ERR_NULL_POINTER);
+  CHECK(mp_quantize_linear(x, q, 4, 0, 1, 1, nullptr, &z0, 1, MP_QTYPE_INT8) == MP_ERR_NULL_POINTER);
+  CHECK(mp_quantize_linear(nullptr, nullptr, 0, 0, 1, 1, &s1, &z0, 1, MP_QTYPE_INT8) == MP_OK);  // empty
+  CHECK(mp_dequantize_linear(q, out, 4, 0, 1, 1, &s1, &z0, 1, MP_QTYPE_UINT8) == MP_OK);
+  CHECK(mp_dequantize_linear(q, nullptr, 4, 0, 1, 1, &s1, &z0, 1, MP_QTYPE_UINT8) == MP_ERR_NULL_POINTER);
+  CHECK(mp_dequantize_linear(q, out, 4, 0, 1, 1, &s1, &z200, 1, MP_QTYPE_INT8) == MP_ERR_ZERO_POINT);
+  float mn = INFINITY, mx = -INFINITY;
+  size_t bad = 0;
+  CHECK(mp_min_max(x, 4, 0, 1, 1, &mn, &mx, 1, &bad) == MP_OK && mn == 1 && mx == 4);
+  CHECK(mp_min_max(x, 4, 0, 1, 1, &mn, &mx, 1, nullptr) == MP_ERR_NULL_POINTER);
+  CHECK(mp_min_max(x, 4, 0, 2, 1, &mn, &mx, 1, &bad) == MP_ERR_LAYOUT);
+}
+
+// Quantizing a per-axis tensor in chunks at any offsets equals quantizing it whole.
+static void chunked_walk() {
+  const size_t outer = 3, axis_len = 5, inner = 7, n = outer * axis_len * inner;
+  std::vector<float> x(n), scales(axis_len);
+  std::vector<int32_t> zps(axis_len);
+  for (size_t i = 0; i < n; ++i) x[i] = sinf(static_cast<float>(i)) * 40.0f;
+  for (size_t p = 0; p < axis_len; ++p) {
+    scales[p] = 0.1f + 0.3f * p;
+    zps[p] = static_cast<int32_t>(p * 40);
+  }
+  for (size_t inner_case : {size_t{1}, inner}) {
+    const size_t len = inner_case == 1 ? outer * axis_len : n;
+    std::vector<uint8_t> whole(len), pieces(len);
+    CHECK(mp_quantize_linear(x.data(), whole.data(), len, 0, axis_len, inner_case, scales.data(), zps.data(),
+                             axis_len, MP_QTYPE_UINT8) == MP_OK);
+    for (size_t chunk : {size_t{1}, size_t{2}, size_t{3}, size_t{6}, size_t{11}, size_t{64}}) {
+      for (size_t off = 0; off < len; off += chunk) {
+        const size_t m = off + chunk < len ? chunk : len - off;
+        CHECK(mp_quantize_linear(x.data() + off, pieces.data() + off, m, off, axis_len, inner_case, scales.data(),
+                                 zps.data(), axis_len, MP_QTYPE_UINT8) == MP_OK);
+      }
+      CHECK(memcmp(whole.data(), pieces.data(), len) == 0);
+      std::vector<float> a(len), b(len);
+      CHECK(mp_dequantize_linear(whole.data(), a.data(), len, 0, axis_len, inner_case, scales.data(), zps.data(),
+                                 axis_len, MP_QTYPE_UINT8) == MP_OK);
+      for (size_t off = 0; off < len; off += chunk) {
+        const size_t m = off + chunk < len ? chunk : len - off;
+        CHECK(mp_dequantize_linear(whole.data() + off, b.data() + off, m, off, axis_len, inner_case, scales.data(),
+                                   zps.data(), axis_len, MP_QTYPE_UINT8) == MP_OK);
+      }
+      CHECK(memcmp(a.data(), b.data(), len * sizeof(float)) == 0);
+    }
+  }
+}
+
+static void range_with_offsets() {
+  std::vector<float> x(100);
+  for (size_t i = 0; i < x.size(); ++i) x[i] = static_cast<float>(i % 10) - 4.0f;  // columns of a [10, 10]
+  float mins[10], maxs[10];
+  for (int p = 0; p < 10; ++p) { mins[p] = INFINITY; maxs[p] = -INFINITY; }
+  size_t bad = 0;
+  for (size_t off = 0; off < 100; off += 13) {
+    const size_t m = off + 13 < 100 ? 13 : 100 - off;
+    CHECK(mp_min_max(x.data() + off, m, off, 10, 1, mins, maxs, 10, &bad) == MP_OK);
+  }
+  for (int p = 0; p < 10; ++p) CHECK(mins[p] == p - 4.0f && maxs[p] == p - 4.0f);
+  x[57] = NAN;
+  x[90] = INFINITY;
+  float mn = INFINITY, mx = -INFINITY;
+  CHECK(mp_min_max(x.data() + 50, 50, 50, 1, 1, &mn, &mx, 1, &bad) == MP_ERR_NON_FINITE && bad == 57);
+  // -0 and +0: every variant reports +0.
+  float zeros[3] = {-0.0f, 0.0f, -0.0f};
+  mn = INFINITY;
+  mx = -INFINITY;
+  CHECK(mp_min_max(zeros, 3, 0, 1, 1, &mn, &mx, 1, &bad) == MP_OK && !signbit(mn) && !signbit(mx));
+}
+
+static void cpu_cap() {
+  const char* best = mp_cpu_variant();
+  CHECK(strstr(mp_compiled_variants(), best) != nullptr);
+  CHECK(mp_set_cpu_cap("no-such-isa") == MP_ERR_VARIANT);
+  CHECK(mp_set_cpu_cap(nullptr) == MP_ERR_NULL_POINTER);
+  CHECK(mp_set_cpu_cap("scalar") == MP_OK && strcmp(mp_cpu_variant(), "scalar") == 0);
+  CHECK(mp_set_cpu_cap(best) == MP_OK && strcmp(mp_cpu_variant(), best) == 0);
+}
+
+int main() {
+  statuses();
+  chunked_walk();
+  range_with_offsets();
+  cpu_cap();
+  printf("abi_test: %s  variant=%s  compiled=%s  supported=%s\n", failures ? "FAIL" : "PASS", mp_cpu_variant(),
+         mp_compiled_variants(), mp_supported_variants());
+  return failures ? 1 : 0;
+}
