@@ -285,6 +285,37 @@ void check_quantize_exhaustive_ties(const Table& t, const QType& qt) {
   }
 }
 
+void check_quantize_near_boundaries(const Table& t, const QType& qt) {
+  // For random scales over the whole float range, x within a few ulps of
+  // float((k + 0.5) * scale): the values where a quotient computed any other way
+  // than a float32 division would first round differently.
+  for (int trial = 0; trial < 300; ++trial) {
+    const float scale = static_cast<float>(ldexp(uniform(1.0, 2.0), rnd_int(trial < 20 ? -149 : -30, trial < 20 ? 127 : 30)));
+    if (!(scale > 0) || !isfinite(scale)) continue;
+    const int32_t zp = qt.zps[trial % qt.zps.size()];
+    std::vector<float> xs;
+    for (int k = -270; k <= 270; ++k) {
+      const float centre = static_cast<float>((k + 0.5) * static_cast<double>(scale));
+      float down = centre, up = centre;
+      xs.push_back(centre);
+      for (int step = 0; step < 3; ++step) {
+        down = nextafterf(down, -INFINITY);
+        up = nextafterf(up, INFINITY);
+        xs.push_back(down);
+        xs.push_back(up);
+      }
+    }
+    const size_t n = xs.size();
+    Buf<uint8_t> want(0, n), got(1, n, kGuard);
+    fill_sentinel(got);
+    mp::quant_scalar.quantize(xs.data(), want.at(0), n, scale, zp, qt.qmin, qt.qmax);
+    t.k->quantize(xs.data(), got.at(1), n, scale, zp, qt.qmin, qt.qmax);
+    ++g_checks;
+    if (!guards_intact(got, 1, n) || memcmp(want.at(0), got.at(1), n) != 0)
+      fail(t.name, "quantize", fmt("%s near-boundary sweep scale=%.9g zp=%d differs", qt.name, scale, zp));
+  }
+}
+
 // ---------------------------------------------------------------------------
 // Dequantize
 
@@ -472,6 +503,7 @@ int main() {
       check_quantize(t, qt, lengths);
       check_quantize_each(t, qt, lengths);
       check_quantize_exhaustive_ties(t, qt);
+      check_quantize_near_boundaries(t, qt);
       check_dequantize(t, qt, lengths);
       check_dequantize_each(t, qt, lengths);
     }
