@@ -4,6 +4,7 @@
       "target_name": "modelpress",
       "sources": [
         "native/napi/addon.cc",
+        "native/napi/output_pages.cc",
         "native/dispatch/cpu_features.cc",
         "native/dispatch/variants.cc",
         "native/dispatch/quant_abi.cc",

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "../include/modelpress.h"
+#include "output_pages.h"
 
 namespace {
 
@@ -136,6 +137,7 @@ LinearCall parse_linear_tensor(const Napi::CallbackInfo& info, const char* fn, b
 }
 
 mp_status run_linear(const LinearCall& c, bool quantize) {
+  mp::advise_output_pages(c.out.data, quantize ? c.out.length : c.out.length * sizeof(float));
   if (c.per_tensor) {
     if (quantize)
       return mp_quantize_linear(static_cast<const float*>(c.input.data), static_cast<uint8_t*>(c.out.data),
