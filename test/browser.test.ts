@@ -73,7 +73,11 @@ function serve(onResult: (body: string) => void): Promise<Server> {
 
 describe.skipIf(chromium === undefined)('the WASM loader in headless Chromium', () => {
   const profile = mkdtempSync(join(tmpdir(), 'modelpress-chromium-'));
-  afterAll(() => rmSync(profile, { recursive: true, force: true, maxRetries: 5 }));
+  afterAll(async () => {
+    // A helper process may still be closing its files: retry for a moment.
+    await new Promise((r) => setTimeout(r, 200));
+    rmSync(profile, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
+  });
 
   it('instantiates modelpress.wasm and gives the reference results', async () => {
     let resolveResult!: (body: string) => void;
@@ -87,7 +91,7 @@ describe.skipIf(chromium === undefined)('the WASM loader in headless Chromium', 
         '--disable-background-networking', '--disable-component-update', '--disable-sync',
         `--user-data-dir=${profile}`, `http://127.0.0.1:${port}/`,
       ],
-      { stdio: 'ignore' },
+      { stdio: 'ignore', detached: true }, // its own process group, so all its helpers can be stopped
     );
     try {
       const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error('no result from the page within 45 s')), 45_000));
@@ -103,7 +107,7 @@ describe.skipIf(chromium === undefined)('the WASM loader in headless Chromium', 
       expect(body.back).toEqual(Array.from(dequantizeLinear(want, { scale: 2, zeroPoint: 128 })));
     } finally {
       const exited = new Promise((r) => browser.once('exit', r));
-      browser.kill('SIGKILL');
+      process.kill(-browser.pid!, 'SIGKILL'); // the browser and its helper processes
       await exited; // before the profile folder is removed
       server.close();
     }
