@@ -29,7 +29,7 @@ interface Addon {
 
 const packageRoot = fileURLToPath(new URL('../../', import.meta.url));
 /** Written by scripts/build-native.mjs when the install-time build fails. */
-export const BUILD_ERROR_FILE = 'build/native-build-error.txt';
+const BUILD_ERROR_FILE = 'build/native-build-error.txt';
 
 function platformName(): string {
   let libc = '';

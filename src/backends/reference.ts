@@ -16,7 +16,7 @@ export function roundHalfToEven(v: number): number {
   return r - v === 0.5 && r % 2 !== 0 ? r - 1 : r;
 }
 
-export function qtypeRange(qtype: number): [number, number] {
+function qtypeRange(qtype: number): [number, number] {
   return qtype === QTYPE_INT8 ? [-128, 127] : [0, 255];
 }
 
@@ -26,14 +26,14 @@ function paramIndex(i: number, axisLen: number, inner: number): number {
 }
 
 /** ONNX QuantizeLinear of one element: saturate(round_half_to_even(x / scale) + zp); NaN → zp. */
-export function quantizeOne(x: number, scale: number, zp: number, qmin: number, qmax: number): number {
+function quantizeOne(x: number, scale: number, zp: number, qmin: number, qmax: number): number {
   const v = Math.fround(x / scale);
   if (Number.isNaN(v)) return zp;
   return Math.min(qmax, Math.max(qmin, roundHalfToEven(v) + zp));
 }
 
 /** ONNX DequantizeLinear of one element: (q - zp) * scale in float32. */
-export function dequantizeOne(q: number, scale: number, zp: number): number {
+function dequantizeOne(q: number, scale: number, zp: number): number {
   return Math.fround((q - zp) * scale);
 }
 

@@ -11,9 +11,9 @@ import type { Backend, ByteArray, LinearParams, RangeLayout } from './backend.js
 import { WasmKernels } from './wasm-module.js';
 import type { WorkerReply, WorkerRequest } from './wasm-worker.js';
 
-export const WASM_FILE = fileURLToPath(new URL('../../wasm/modelpress.wasm', import.meta.url));
+const WASM_FILE = fileURLToPath(new URL('../../wasm/modelpress.wasm', import.meta.url));
 
-export function readWasmBytes(): Uint8Array<ArrayBuffer> {
+function readWasmBytes(): Uint8Array<ArrayBuffer> {
   try {
     return new Uint8Array(readFileSync(WASM_FILE));
   } catch (error) {

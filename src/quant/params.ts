@@ -10,7 +10,7 @@ import type { QuantDType } from './types.js';
 
 export const DTYPE_RANGE: Record<QuantDType, [number, number]> = { int8: [-128, 127], uint8: [0, 255] };
 
-export function qtypeOf(dtype: QuantDType): QType {
+function qtypeOf(dtype: QuantDType): QType {
   return dtype === 'int8' ? QTYPE_INT8 : QTYPE_UINT8;
 }
 
