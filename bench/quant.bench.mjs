@@ -1,8 +1,9 @@
-// npm run bench: quantize, dequantize and range finding per backend and CPU
-// variant, plus a plain JavaScript loop, at 4 Ki, 1 Mi and 16 Mi elements.
+// npm run bench: quantize, dequantize, range finding and the fp16/bf16 casts per
+// backend and CPU variant, plus plain JavaScript loops, at 4 Ki, 1 Mi and 16 Mi elements.
 //
 // Every figure is the median of repeated runs. GB/s counts bytes read + written
-// (quantize: 4 + 1 bytes an element; dequantize: 1 + 4; range: 4). The yardstick
+// (quantize: 4 + 1 bytes an element; dequantize: 1 + 4; range: 4; casts: 4 + 2;
+// quantizationError: 4 + 4 read). The yardstick
 // is a single-core copy (TypedArray.prototype.set, 4 bytes read + 4 written an
 // element) of the same number of float32 elements, measured in the same run;
 // "% copy" is the kernel's GB/s over the copy's GB/s.
@@ -13,6 +14,7 @@
 import { cpus, totalmem } from 'node:os';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import * as mp from '../dist/index.js';
+import * as refCast from '../dist/backends/reference-cast.js';
 
 const args = Object.fromEntries(process.argv.slice(2).map((a) => a.replace(/^--/, '').split('=')).map(([k, v]) => [k, v ?? true]));
 const SIZES = args.sizes ? String(args.sizes).split(',').map(Number) : [4096, 1 << 20, 16 << 20];
@@ -76,6 +78,20 @@ const js = {
     for (let i = 0; i < q.length; i++) out[i] = (q[i] - zp) * scale;
     return out;
   },
+  errorSums(x, y) {
+    let se = 0, sa = 0, me = 0, sx = 0, sy = 0, sxy = 0, mx = 0;
+    for (let i = 0; i < x.length; i++) {
+      const a = x[i], b = y[i], e = b - a;
+      se += e * e;
+      sa += Math.abs(e);
+      me = Math.max(me, Math.abs(e));
+      sx += a * a;
+      sy += b * b;
+      sxy += a * b;
+      mx = Math.max(mx, Math.abs(a));
+    }
+    return [se, sa, me, sx, sy, sxy, mx];
+  },
   range(x) {
     let lo = Infinity, hi = -Infinity;
     for (let i = 0; i < x.length; i++) {
@@ -120,6 +136,7 @@ for (const n of SIZES) {
   const copyGBs = (8 * n) / copyTime / 1e9;
   const q = new Int8Array(n);
   const deq = new Float32Array(n);
+  const h16 = new Uint16Array(n);
   console.log(`n = ${n} (${(4 * n / 2 ** 20).toFixed(n < 65536 ? 3 : 0)} MiB float32): copy ${fmt(copyTime * 1e3, 3)} ms, ${fmt(copyGBs)} GB/s`);
   console.log('  target            op                 ms/call   µs/call    Gelem/s   GB/s    % copy');
   for (const t of targets()) {
@@ -136,12 +153,25 @@ for (const n of SIZES) {
       ops.push(['dequantize → out', 5, () => mp.dequantizeLinear(q, dOut)]);
       ops.push(['dequantize fresh', 5, () => mp.dequantizeLinear(q, dFresh)]);
       ops.push(['range (findRange)', 4, () => mp.findRange(x)]);
+      const hOut = { out: h16 };
+      const fOut = { out: deq };
+      ops.push(['fp32→fp16 → out', 6, () => mp.toFloat16(x, hOut)]);
+      ops.push(['fp16→fp32 → out', 6, () => mp.fromFloat16(h16, fOut)]);
+      ops.push(['fp32→bf16 → out', 6, () => mp.toBFloat16(x, hOut)]);
+      ops.push(['bf16→fp32 → out', 6, () => mp.fromBFloat16(h16, fOut)]);
+      ops.push(['quantizationError', 8, () => mp.quantizationError(x, deq)]);
     } else {
       ops.push(['quantize → out', 5, () => js.quantize(x, SCALE, ZP, q)]);
       ops.push(['quantize fresh', 5, () => js.quantize(x, SCALE, ZP, new Int8Array(n))]);
       ops.push(['dequantize → out', 5, () => js.dequantize(q, SCALE, ZP, deq)]);
       ops.push(['dequantize fresh', 5, () => js.dequantize(q, SCALE, ZP, new Float32Array(n))]);
       ops.push(['range (findRange)', 4, () => js.range(x)]);
+      // the reference backend's casts are the plain loops
+      ops.push(['fp32→fp16 → out', 6, () => refCast.f32ToF16(x, h16)]);
+      ops.push(['fp16→fp32 → out', 6, () => refCast.f16ToF32(h16, deq)]);
+      ops.push(['fp32→bf16 → out', 6, () => refCast.f32ToBf16(x, h16)]);
+      ops.push(['bf16→fp32 → out', 6, () => refCast.bf16ToF32(h16, deq)]);
+      ops.push(['quantizationError', 8, () => js.errorSums(x, deq)]);
     }
     for (const [op, bytesPerElement, fn] of ops) {
       const sec = measure(fn, n);

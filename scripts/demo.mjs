@@ -21,17 +21,6 @@ function exampleWeight() {
   return w;
 }
 
-function error(x, y) {
-  let se = 0, sx = 0, maxAbs = 0;
-  for (let i = 0; i < x.length; i++) {
-    const e = y[i] - x[i];
-    se += e * e;
-    sx += x[i] * x[i];
-    maxAbs = Math.max(maxAbs, Math.abs(e));
-  }
-  return { rmse: Math.sqrt(se / x.length), maxAbs, sqnrDb: 10 * Math.log10(sx / se) };
-}
-
 const kib = (bytes) => `${(bytes / 1024).toFixed(0)} KiB`;
 const w = exampleWeight();
 console.log(mp.formatBackendInfo());
@@ -50,10 +39,17 @@ for (const [name, t, ns] of [
   ['uint8 affine, per tensor   ', affine, undefined],
 ]) {
   const params = typeof t.scale === 'number' ? 4 + 1 : t.scale.byteLength + t.zeroPoint.byteLength;
-  const e = error(w, mp.dequantize(t));
+  const e = mp.quantizationError(w, mp.dequantize(t));
   const time = ns === undefined ? '' : `, ${(Number(ns) / 1e6).toFixed(2)} ms`;
   console.log(
     `${name}: ${kib(t.data.byteLength + params)} (${(w.byteLength / (t.data.byteLength + params)).toFixed(2)}× smaller), ` +
-      `RMSE ${e.rmse.toExponential(2)}, max |error| ${e.maxAbs.toExponential(2)}, SQNR ${e.sqnrDb.toFixed(1)} dB${time}`,
+      `RMSE ${e.rmse.toExponential(2)}, max |error| ${e.maxAbsError.toExponential(2)}, SQNR ${e.sqnrDb.toFixed(1)} dB, cosine ${e.cosine.toFixed(5)}${time}`,
   );
 }
+
+const half = mp.toFloat16(w);
+const e16 = mp.quantizationError(w, mp.fromFloat16(half.data));
+console.log(
+  `fp16                       : ${kib(half.data.byteLength)} (2.00× smaller), RMSE ${e16.rmse.toExponential(2)}, ` +
+    `SQNR ${e16.sqnrDb.toFixed(1)} dB; ${half.overflowed} overflowed, ${half.underflowed} underflowed to zero`,
+);

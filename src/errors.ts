@@ -62,6 +62,6 @@ export function backendUnavailable(message: string): Error & ModelpressError {
 
 /** A status the C ABI returned although the TypeScript layer had validated the call: a bug. */
 export function nativeStatusError(fn: string, status: number): Error & ModelpressError {
-  const names = ['OK', 'NULL_POINTER', 'LAYOUT', 'SCALE', 'ZERO_POINT', 'QTYPE', 'NON_FINITE', 'VARIANT'];
+  const names = ['OK', 'NULL_POINTER', 'LAYOUT', 'SCALE', 'ZERO_POINT', 'QTYPE', 'NON_FINITE', 'VARIANT', 'RANGE'];
   return withCode(new Error(`${fn}: kernel rejected the call with MP_ERR_${names[status] ?? status}`), 'ERR_MODELPRESS_NATIVE');
 }

@@ -8,6 +8,26 @@
 export { quantizeLinear, quantizeLinearAsync, dequantizeLinear, dequantizeLinearAsync } from './quant/linear.js';
 export { quantize, quantizeAsync, dequantize, dequantizeAsync, findRange, findRangeAsync, type Range } from './quant/quantize.js';
 export { qparamsFromRange, type QParams } from './quant/range.js';
+export {
+  toFloat16,
+  fromFloat16,
+  toBFloat16,
+  fromBFloat16,
+  toFloat16Async,
+  fromFloat16Async,
+  toBFloat16Async,
+  fromBFloat16Async,
+  type DownCastResult,
+  type CastOptions,
+} from './quant/cast.js';
+export {
+  quantizationError,
+  quantizationErrorAsync,
+  type ErrorMetrics,
+  type ErrorReport,
+  type Histogram,
+  type QuantizationErrorOptions,
+} from './quant/error.js';
 export type {
   QuantDType,
   QuantArray,

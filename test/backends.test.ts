@@ -69,7 +69,7 @@ describe('MODELPRESS_CPU', () => {
   it('rejects an unknown variant with the list of known ones', () => {
     const r = probe({ MODELPRESS_BACKEND: 'wasm', MODELPRESS_CPU: 'sse9' }, 'return mp.backendInfo();');
     expect(r.ok).toBe(false);
-    expect(r.value).toContain('MODELPRESS_CPU must be one of avx512, avx2, neon, simd128, scalar, got "sse9"');
+    expect(r.value).toContain('MODELPRESS_CPU must be one of avx512bf16, avx512, avx2, neon, simd128, scalar, got "sse9"');
   });
 
   it('setBackend(name, { cpu }) rejects a variant that backend does not have', () => {

@@ -47,17 +47,23 @@ CpuFeatures detect() {
   const bool osxsave = (r[2] >> 27) & 1;
   const bool avx = (r[2] >> 28) & 1;
   const bool fma = (r[2] >> 12) & 1;
+  const bool f16c = (r[2] >> 29) & 1;
   if (!osxsave || !avx) return f;
   const uint64_t xcr0 = xgetbv0();
   const bool ymm_state = (xcr0 & 0x6) == 0x6;     // SSE + AVX state
   const bool zmm_state = (xcr0 & 0xE6) == 0xE6;   // + opmask, ZMM_Hi256, Hi16_ZMM
   cpuid(7, 0, r);
   const unsigned ebx = r[1];
+  const unsigned max_subleaf = r[0];
   const bool avx2 = (ebx >> 5) & 1;
   const bool avx512f = (ebx >> 16) & 1, avx512dq = (ebx >> 17) & 1;
   const bool avx512bw = (ebx >> 30) & 1, avx512vl = (ebx >> 31) & 1;
-  f.avx2 = ymm_state && avx2 && fma;
+  f.avx2 = ymm_state && avx2 && fma && f16c;
   f.avx512 = f.avx2 && zmm_state && avx512f && avx512dq && avx512bw && avx512vl;
+  if (max_subleaf >= 1) {
+    cpuid(7, 1, r);
+    f.avx512bf16 = f.avx512 && ((r[0] >> 5) & 1);
+  }
   return f;
 }
 #elif defined(__aarch64__)

@@ -2,7 +2,9 @@
 #ifndef MODELPRESS_VARIANTS_H
 #define MODELPRESS_VARIANTS_H
 
+#include "../kernels/cast/cast_kernels.h"
 #include "../kernels/quant/quant_kernels.h"
+#include "../kernels/stats/stats_kernels.h"
 
 namespace mp {
 
@@ -10,6 +12,8 @@ struct Variant {
   const char* name;
   bool (*supported)();         // can this CPU + OS run it?
   const QuantKernels* quant;   // one table per kernel family
+  const CastKernels* cast;
+  const StatsKernels* stats;
 };
 
 // The variant in use: the best supported one, unless capped by mp_set_cpu_cap.

@@ -44,7 +44,8 @@ typedef enum mp_status {
   MP_ERR_ZERO_POINT = 4,    /* a zero point lies outside the range of the qtype   */
   MP_ERR_QTYPE = 5,         /* unknown qtype                                      */
   MP_ERR_NON_FINITE = 6,    /* range finding met NaN or +-Inf (see bad_index)     */
-  MP_ERR_VARIANT = 7        /* unknown or unavailable CPU variant name            */
+  MP_ERR_VARIANT = 7,       /* unknown or unavailable CPU variant name            */
+  MP_ERR_RANGE = 8          /* histogram range or bin count not usable            */
 } mp_status;
 
 typedef enum mp_qtype {
@@ -81,7 +82,37 @@ MP_API mp_status mp_min_max(const float* x, size_t n, size_t offset, size_t axis
                             float* mins, float* maxs, size_t n_params, size_t* bad_index);
 
 /*
- * CPU variants. Names: "scalar", "avx2", "avx512", "neon", "simd128".
+ * Float down-casting: fp32 <-> IEEE binary16 and fp32 <-> bfloat16, as uint16_t bit
+ * patterns. Down-casts round to nearest even, keep subnormals, turn overflow into
+ * +-Inf and keep NaN a (quiet) NaN; up-casts are exact. counts[0..2] are ADDED to:
+ * finite inputs that overflowed to +-Inf, non-zero inputs that underflowed to +-0,
+ * and NaN inputs (so chunks accumulate; the caller zeroes them first).
+ */
+MP_API mp_status mp_f32_to_f16(const float* x, uint16_t* out, size_t n, uint64_t* counts);
+MP_API mp_status mp_f16_to_f32(const uint16_t* h, float* out, size_t n);
+MP_API mp_status mp_f32_to_bf16(const float* x, uint16_t* out, size_t n, uint64_t* counts);
+MP_API mp_status mp_bf16_to_f32(const uint16_t* h, float* out, size_t n);
+
+/*
+ * Quantization-error sums of a reconstructed tensor y against its original x, per
+ * tensor or per axis (layout as above). For each parameter index p, sums[7p .. 7p+6]
+ * are ADDED to (so chunks accumulate; the caller zeroes them first), in double:
+ *   0: sum (y - x)^2   1: sum |y - x|   2: max |y - x|   3: sum x^2
+ *   4: sum y^2         5: sum x * y     6: max |x|
+ * Non-finite inputs make the sums non-finite.
+ */
+MP_API mp_status mp_error_sums(const float* x, const float* y, size_t n, size_t offset, size_t axis_len,
+                               size_t inner, double* sums, size_t n_params);
+
+/*
+ * Histogram: counts[b] += how many x fall in bin b of `bins` equal bins over
+ * [lo, hi] (the last bin includes hi; values outside and NaN are not counted).
+ * Requires lo < hi, both finite, and bins >= 1.
+ */
+MP_API mp_status mp_histogram(const float* x, size_t n, double lo, double hi, uint32_t bins, uint64_t* counts);
+
+/*
+ * CPU variants. Names: "scalar", "avx2", "avx512", "avx512bf16", "neon", "simd128".
  * mp_compiled_variants: comma-separated, best first, those built into this binary.
  * mp_supported_variants: the subset this CPU and OS can run, best first.
  * mp_cpu_variant: the variant in use now.

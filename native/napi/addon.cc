@@ -1,289 +1,22 @@
-// N-API glue: converts JS arguments to the C ABI and back. No kernel logic here.
-// Every length is re-checked against the typed arrays actually passed, so a
-// caller that bypasses the TypeScript layer still cannot read or write out of
-// bounds. The module keeps no global JS state, so it loads in any number of
-// worker_threads at once (N-API modules are context-aware).
+// The N-API module: registers each kernel family's functions and the CPU-variant
+// queries. It keeps no global JS state, so it loads in any number of worker_threads
+// at once (N-API modules are context-aware).
 #include <napi.h>
 
-#include <stdint.h>
-
-#include <functional>
 #include <string>
-#include <vector>
 
 #include "../include/modelpress.h"
-#include "output_pages.h"
+#include "args.h"
+
+namespace mp_napi {
+void register_quant(Napi::Env env, Napi::Object exports);
+void register_cast(Napi::Env env, Napi::Object exports);
+void register_stats(Napi::Env env, Napi::Object exports);
+}  // namespace mp_napi
 
 namespace {
 
-// A typed array argument: its data pointer, element count and a reference that
-// keeps it alive while an AsyncWorker runs.
-struct ArrayArg {
-  void* data = nullptr;
-  size_t length = 0;
-  napi_typedarray_type type = napi_int8_array;
-  Napi::Object object;
-};
-
-const char* type_name(napi_typedarray_type t) {
-  switch (t) {
-    case napi_int8_array: return "Int8Array";
-    case napi_uint8_array: return "Uint8Array";
-    case napi_int32_array: return "Int32Array";
-    case napi_float32_array: return "Float32Array";
-    default: return "another typed array";
-  }
-}
-
-[[noreturn]] void throw_type(Napi::Env env, const std::string& fn, const std::string& what) {
-  Napi::TypeError e = Napi::TypeError::New(env, "modelpress addon " + fn + ": " + what);
-  e.Set("code", Napi::String::New(env, "ERR_MODELPRESS_INVALID_TYPE"));
-  throw e;
-}
-
-[[noreturn]] void throw_range(Napi::Env env, const std::string& fn, const std::string& what) {
-  Napi::RangeError e = Napi::RangeError::New(env, "modelpress addon " + fn + ": " + what);
-  e.Set("code", Napi::String::New(env, "ERR_MODELPRESS_SHAPE_MISMATCH"));
-  throw e;
-}
-
-ArrayArg typed_array(const Napi::CallbackInfo& info, size_t i, const char* fn, const char* name,
-                     napi_typedarray_type want) {
-  Napi::Env env = info.Env();
-  Napi::Value v = info[i];
-  bool is_typed = false;
-  napi_is_typedarray(env, v, &is_typed);
-  if (!is_typed) throw_type(env, fn, std::string(name) + " must be a " + type_name(want));
-  ArrayArg a;
-  napi_value buffer;
-  size_t byte_offset;
-  // One call gives type, length and the data pointer (already at the view's offset).
-  if (napi_get_typedarray_info(env, v, &a.type, &a.length, &a.data, &buffer, &byte_offset) != napi_ok)
-    throw_type(env, fn, std::string(name) + " could not be read");
-  if (a.type != want)
-    throw_type(env, fn, std::string(name) + " must be a " + type_name(want) + ", got " + type_name(a.type));
-  if (a.data == nullptr && a.length > 0) throw_type(env, fn, std::string(name) + " is detached");
-  a.object = v.As<Napi::Object>();
-  return a;
-}
-
-size_t count_arg(const Napi::CallbackInfo& info, size_t i, const char* fn, const char* name) {
-  Napi::Value v = info[i];
-  if (!v.IsNumber()) throw_type(info.Env(), fn, std::string(name) + " must be a number");
-  const double d = v.As<Napi::Number>().DoubleValue();
-  if (!(d >= 1 && d <= 9007199254740991.0) || d != static_cast<double>(static_cast<int64_t>(d)))
-    throw_range(info.Env(), fn, std::string(name) + " must be an integer >= 1");
-  return static_cast<size_t>(d);
-}
-
-// Arguments of quantizeLinear / dequantizeLinear: (input, out, axisLen, inner, scales, zps, qtype).
-struct LinearCall {
-  ArrayArg input, out, scales, zps;
-  size_t axis_len = 1, inner = 1;
-  int32_t qtype = MP_QTYPE_INT8;
-  bool per_tensor = false;  // then scale / zero_point below, not the arrays
-  float scale = 1.0f;
-  int32_t zero_point = 0;
-};
-
-LinearCall parse_linear(const Napi::CallbackInfo& info, const char* fn, bool quantize) {
-  Napi::Env env = info.Env();
-  if (info.Length() != 7) throw_type(env, fn, "expects 7 arguments");
-  LinearCall c;
-  if (!info[6].IsNumber()) throw_type(env, fn, "qtype must be a number");
-  c.qtype = info[6].As<Napi::Number>().Int32Value();
-  if (c.qtype != MP_QTYPE_INT8 && c.qtype != MP_QTYPE_UINT8) throw_range(env, fn, "qtype must be 1 (int8) or 2 (uint8)");
-  const napi_typedarray_type bytes = c.qtype == MP_QTYPE_INT8 ? napi_int8_array : napi_uint8_array;
-  if (quantize) {
-    c.input = typed_array(info, 0, fn, "x", napi_float32_array);
-    c.out = typed_array(info, 1, fn, "out", bytes);
-  } else {
-    c.input = typed_array(info, 0, fn, "q", bytes);
-    c.out = typed_array(info, 1, fn, "out", napi_float32_array);
-  }
-  c.axis_len = count_arg(info, 2, fn, "axisLen");
-  c.inner = count_arg(info, 3, fn, "inner");
-  c.scales = typed_array(info, 4, fn, "scales", napi_float32_array);
-  c.zps = typed_array(info, 5, fn, "zeroPoints", napi_int32_array);
-  if (c.out.length != c.input.length) throw_range(env, fn, "out must have the input's length");
-  if (c.scales.length != c.axis_len || c.zps.length != c.axis_len)
-    throw_range(env, fn, "scales and zeroPoints must have axisLen entries");
-  if (c.axis_len > 1 && c.input.length % (c.axis_len * c.inner) != 0)
-    throw_range(env, fn, "the input's length must be a multiple of axisLen * inner");
-  return c;
-}
-
-// Per-tensor form: (input, out, scale, zeroPoint, qtype) with plain numbers. It saves
-// the typed-array round trip of one-element parameter arrays (small typed arrays
-// live on V8's heap and must be moved off it before N-API can hand out a pointer).
-LinearCall parse_linear_tensor(const Napi::CallbackInfo& info, const char* fn, bool quantize) {
-  Napi::Env env = info.Env();
-  if (info.Length() != 5) throw_type(env, fn, "expects 5 arguments");
-  LinearCall c;
-  if (!info[2].IsNumber() || !info[3].IsNumber() || !info[4].IsNumber())
-    throw_type(env, fn, "scale, zeroPoint and qtype must be numbers");
-  c.qtype = info[4].As<Napi::Number>().Int32Value();
-  if (c.qtype != MP_QTYPE_INT8 && c.qtype != MP_QTYPE_UINT8) throw_range(env, fn, "qtype must be 1 (int8) or 2 (uint8)");
-  const napi_typedarray_type bytes = c.qtype == MP_QTYPE_INT8 ? napi_int8_array : napi_uint8_array;
-  c.input = typed_array(info, 0, fn, quantize ? "x" : "q", quantize ? napi_float32_array : bytes);
-  c.out = typed_array(info, 1, fn, "out", quantize ? bytes : napi_float32_array);
-  if (c.out.length != c.input.length) throw_range(env, fn, "out must have the input's length");
-  c.scale = info[2].As<Napi::Number>().FloatValue();
-  const double zp = info[3].As<Napi::Number>().DoubleValue();
-  // Out-of-range values are left to the C ABI's checks (it returns a status).
-  c.zero_point = (zp >= -2147483648.0 && zp <= 2147483647.0) ? static_cast<int32_t>(zp) : INT32_MIN;
-  c.per_tensor = true;
-  return c;
-}
-
-mp_status run_linear(const LinearCall& c, bool quantize) {
-  mp::advise_output_pages(c.out.data, quantize ? c.out.length : c.out.length * sizeof(float));
-  if (c.per_tensor) {
-    if (quantize)
-      return mp_quantize_linear(static_cast<const float*>(c.input.data), static_cast<uint8_t*>(c.out.data),
-                                c.input.length, 0, 1, 1, &c.scale, &c.zero_point, 1, c.qtype);
-    return mp_dequantize_linear(static_cast<const uint8_t*>(c.input.data), static_cast<float*>(c.out.data),
-                                c.input.length, 0, 1, 1, &c.scale, &c.zero_point, 1, c.qtype);
-  }
-  const float* scales = static_cast<const float*>(c.scales.data);
-  const int32_t* zps = static_cast<const int32_t*>(c.zps.data);
-  if (quantize)
-    return mp_quantize_linear(static_cast<const float*>(c.input.data), static_cast<uint8_t*>(c.out.data),
-                              c.input.length, 0, c.axis_len, c.inner, scales, zps, c.axis_len, c.qtype);
-  return mp_dequantize_linear(static_cast<const uint8_t*>(c.input.data), static_cast<float*>(c.out.data),
-                              c.input.length, 0, c.axis_len, c.inner, scales, zps, c.axis_len, c.qtype);
-}
-
-// Arguments of minMax: (x, axisLen, inner, mins, maxs).
-struct MinMaxCall {
-  ArrayArg x, mins, maxs;
-  size_t axis_len = 1, inner = 1;
-};
-
-MinMaxCall parse_min_max(const Napi::CallbackInfo& info, const char* fn) {
-  Napi::Env env = info.Env();
-  if (info.Length() != 5) throw_type(env, fn, "expects 5 arguments");
-  MinMaxCall c;
-  c.x = typed_array(info, 0, fn, "x", napi_float32_array);
-  c.axis_len = count_arg(info, 1, fn, "axisLen");
-  c.inner = count_arg(info, 2, fn, "inner");
-  c.mins = typed_array(info, 3, fn, "mins", napi_float32_array);
-  c.maxs = typed_array(info, 4, fn, "maxs", napi_float32_array);
-  if (c.mins.length != c.axis_len || c.maxs.length != c.axis_len)
-    throw_range(env, fn, "mins and maxs must have axisLen entries");
-  if (c.axis_len > 1 && c.x.length % (c.axis_len * c.inner) != 0)
-    throw_range(env, fn, "x's length must be a multiple of axisLen * inner");
-  return c;
-}
-
-// Returns -1 when all values were finite, else the first bad index; another status is a bug.
-mp_status run_min_max(const MinMaxCall& c, double* result) {
-  size_t bad = 0;
-  mp_status s = mp_min_max(static_cast<const float*>(c.x.data), c.x.length, 0, c.axis_len, c.inner,
-                           static_cast<float*>(c.mins.data), static_cast<float*>(c.maxs.data), c.axis_len, &bad);
-  *result = s == MP_ERR_NON_FINITE ? static_cast<double>(bad) : -1.0;
-  return s == MP_ERR_NON_FINITE ? MP_OK : s;
-}
-
-Napi::Value status_error(Napi::Env env, const char* fn, mp_status s) {
-  Napi::Error e = Napi::Error::New(env, std::string("modelpress addon ") + fn + ": kernel status " + std::to_string(s));
-  e.Set("code", Napi::String::New(env, "ERR_MODELPRESS_NATIVE"));
-  return e.Value();
-}
-
-// Runs a kernel on the libuv thread pool. The typed arrays are held by references
-// (so they cannot be collected) and the outputs were allocated by the caller before
-// queueing; the promise resolves with the kernel status (or the min/max result).
-class KernelWorker : public Napi::AsyncWorker {
- public:
-  template <typename Fn>
-  KernelWorker(Napi::Env env, const char* fn, std::initializer_list<Napi::Object> pinned, Fn&& run)
-      : Napi::AsyncWorker(env, fn), deferred_(Napi::Promise::Deferred::New(env)), fn_(fn), run_(std::forward<Fn>(run)) {
-    for (const Napi::Object& o : pinned) pinned_.push_back(Napi::Persistent(o));
-  }
-  Napi::Promise Promise() { return deferred_.Promise(); }
-
- protected:
-  void Execute() override { status_ = run_(&result_); }
-  void OnOK() override {
-    Napi::Env env = Env();
-    if (status_ != MP_OK) deferred_.Reject(status_error(env, fn_, status_));
-    else deferred_.Resolve(Napi::Number::New(env, result_));
-  }
-  void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
-
- private:
-  Napi::Promise::Deferred deferred_;
-  const char* fn_;
-  std::function<mp_status(double*)> run_;
-  std::vector<Napi::ObjectReference> pinned_;
-  mp_status status_ = MP_OK;
-  double result_ = 0;
-};
-
-Napi::Value linear_sync(const Napi::CallbackInfo& info, const char* fn, bool quantize, bool per_tensor) {
-  LinearCall c = per_tensor ? parse_linear_tensor(info, fn, quantize) : parse_linear(info, fn, quantize);
-  return Napi::Number::New(info.Env(), run_linear(c, quantize));
-}
-
-Napi::Value linear_async(const Napi::CallbackInfo& info, const char* fn, bool quantize, bool per_tensor) {
-  LinearCall c = per_tensor ? parse_linear_tensor(info, fn, quantize) : parse_linear(info, fn, quantize);
-  std::initializer_list<Napi::Object> arrays = {c.input.object, c.out.object};
-  std::initializer_list<Napi::Object> with_params = {c.input.object, c.out.object, c.scales.object, c.zps.object};
-  auto* w = new KernelWorker(info.Env(), fn, per_tensor ? arrays : with_params,
-                             [c, quantize](double* r) {
-                               *r = 0;
-                               return run_linear(c, quantize);
-                             });
-  Napi::Promise p = w->Promise();
-  w->Queue();
-  return p;
-}
-
-Napi::Value QuantizeLinear(const Napi::CallbackInfo& info) { return linear_sync(info, "quantizeLinear", true, false); }
-Napi::Value DequantizeLinear(const Napi::CallbackInfo& info) { return linear_sync(info, "dequantizeLinear", false, false); }
-Napi::Value QuantizeLinearAsync(const Napi::CallbackInfo& info) { return linear_async(info, "quantizeLinearAsync", true, false); }
-Napi::Value DequantizeLinearAsync(const Napi::CallbackInfo& info) { return linear_async(info, "dequantizeLinearAsync", false, false); }
-Napi::Value QuantizeTensor(const Napi::CallbackInfo& info) { return linear_sync(info, "quantizeTensor", true, true); }
-Napi::Value DequantizeTensor(const Napi::CallbackInfo& info) { return linear_sync(info, "dequantizeTensor", false, true); }
-Napi::Value QuantizeTensorAsync(const Napi::CallbackInfo& info) { return linear_async(info, "quantizeTensorAsync", true, true); }
-Napi::Value DequantizeTensorAsync(const Napi::CallbackInfo& info) { return linear_async(info, "dequantizeTensorAsync", false, true); }
-
-Napi::Value MinMax(const Napi::CallbackInfo& info) {
-  MinMaxCall c = parse_min_max(info, "minMax");
-  double result = -1;
-  mp_status s = run_min_max(c, &result);
-  if (s != MP_OK) throw Napi::Error(info.Env(), status_error(info.Env(), "minMax", s));
-  return Napi::Number::New(info.Env(), result);
-}
-
-// Per-tensor form: (x, min, max) with the running range as numbers (see
-// parse_linear_tensor for why). Returns [min, max], or the index of the first
-// NaN/Inf as a number.
-Napi::Value MinMaxTensor(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  if (info.Length() != 3 || !info[1].IsNumber() || !info[2].IsNumber())
-    throw_type(env, "minMaxTensor", "expects (x, min, max) with numbers for min and max");
-  ArrayArg x = typed_array(info, 0, "minMaxTensor", "x", napi_float32_array);
-  float mn = info[1].As<Napi::Number>().FloatValue(), mx = info[2].As<Napi::Number>().FloatValue();
-  size_t bad = 0;
-  mp_status s = mp_min_max(static_cast<const float*>(x.data), x.length, 0, 1, 1, &mn, &mx, 1, &bad);
-  if (s == MP_ERR_NON_FINITE) return Napi::Number::New(env, static_cast<double>(bad));
-  if (s != MP_OK) throw Napi::Error(env, status_error(env, "minMaxTensor", s));
-  Napi::Array range = Napi::Array::New(env, 2);
-  range.Set(uint32_t{0}, Napi::Number::New(env, mn));
-  range.Set(uint32_t{1}, Napi::Number::New(env, mx));
-  return range;
-}
-
-Napi::Value MinMaxAsync(const Napi::CallbackInfo& info) {
-  MinMaxCall c = parse_min_max(info, "minMaxAsync");
-  auto* w = new KernelWorker(info.Env(), "minMaxAsync", {c.x.object, c.mins.object, c.maxs.object},
-                             [c](double* r) { return run_min_max(c, r); });
-  Napi::Promise p = w->Promise();
-  w->Queue();
-  return p;
-}
+using mp_napi::throw_type;
 
 Napi::Value CompiledVariants(const Napi::CallbackInfo& info) { return Napi::String::New(info.Env(), mp_compiled_variants()); }
 Napi::Value SupportedVariants(const Napi::CallbackInfo& info) { return Napi::String::New(info.Env(), mp_supported_variants()); }
@@ -296,17 +29,9 @@ Napi::Value SetCpuCap(const Napi::CallbackInfo& info) {
 }
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
-  exports.Set("quantizeLinear", Napi::Function::New(env, QuantizeLinear, "quantizeLinear"));
-  exports.Set("dequantizeLinear", Napi::Function::New(env, DequantizeLinear, "dequantizeLinear"));
-  exports.Set("quantizeTensor", Napi::Function::New(env, QuantizeTensor, "quantizeTensor"));
-  exports.Set("dequantizeTensor", Napi::Function::New(env, DequantizeTensor, "dequantizeTensor"));
-  exports.Set("quantizeTensorAsync", Napi::Function::New(env, QuantizeTensorAsync, "quantizeTensorAsync"));
-  exports.Set("dequantizeTensorAsync", Napi::Function::New(env, DequantizeTensorAsync, "dequantizeTensorAsync"));
-  exports.Set("minMax", Napi::Function::New(env, MinMax, "minMax"));
-  exports.Set("minMaxTensor", Napi::Function::New(env, MinMaxTensor, "minMaxTensor"));
-  exports.Set("quantizeLinearAsync", Napi::Function::New(env, QuantizeLinearAsync, "quantizeLinearAsync"));
-  exports.Set("dequantizeLinearAsync", Napi::Function::New(env, DequantizeLinearAsync, "dequantizeLinearAsync"));
-  exports.Set("minMaxAsync", Napi::Function::New(env, MinMaxAsync, "minMaxAsync"));
+  mp_napi::register_quant(env, exports);
+  mp_napi::register_cast(env, exports);
+  mp_napi::register_stats(env, exports);
   exports.Set("compiledVariants", Napi::Function::New(env, CompiledVariants, "compiledVariants"));
   exports.Set("supportedVariants", Napi::Function::New(env, SupportedVariants, "supportedVariants"));
   exports.Set("cpuVariant", Napi::Function::New(env, CpuVariant, "cpuVariant"));

@@ -103,6 +103,35 @@ static void range_with_offsets() {
   CHECK(mp_min_max(zeros, 3, 0, 1, 1, &mn, &mx, 1, &bad) == MP_OK && !signbit(mn) && !signbit(mx));
 }
 
+static void casts_and_stats() {
+  float x[3] = {1.0f, 70000.0f, 1e-9f};
+  uint16_t h[3];
+  uint64_t counts[3] = {5, 0, 0};  // added to, not overwritten
+  CHECK(mp_f32_to_f16(x, h, 3, counts) == MP_OK && counts[0] == 6 && counts[1] == 1 && counts[2] == 0);
+  CHECK(h[0] == 0x3C00 && h[1] == 0x7C00 && h[2] == 0x0000);
+  CHECK(mp_f32_to_f16(x, h, 3, nullptr) == MP_ERR_NULL_POINTER);
+  CHECK(mp_f32_to_bf16(nullptr, h, 3, counts) == MP_ERR_NULL_POINTER);
+  float back[3];
+  CHECK(mp_f16_to_f32(h, back, 3) == MP_OK && back[0] == 1.0f && isinf(back[1]) && back[2] == 0.0f);
+  CHECK(mp_bf16_to_f32(h, nullptr, 3) == MP_ERR_NULL_POINTER);
+  CHECK(mp_bf16_to_f32(nullptr, nullptr, 0) == MP_OK);
+
+  float y[4] = {1, 2, 3, 4}, z[4] = {1, 2, 3, 5};
+  double sums[14] = {0};
+  CHECK(mp_error_sums(y, z, 4, 0, 2, 1, sums, 2) == MP_OK);  // per column of a [2, 2]
+  CHECK(sums[0] == 0 && sums[7] == 1 && sums[9] == 1 && sums[13] == 4);
+  CHECK(mp_error_sums(y, z, 4, 0, 2, 1, sums, 1) == MP_ERR_LAYOUT);
+  CHECK(mp_error_sums(y, nullptr, 4, 0, 1, 1, sums, 1) == MP_ERR_NULL_POINTER);
+  uint64_t bins[4] = {0};
+  CHECK(mp_histogram(y, 4, 1.0, 4.0, 4, bins) == MP_OK && bins[0] == 1 && bins[1] == 1 && bins[2] == 1 && bins[3] == 1);
+  CHECK(mp_histogram(y, 4, 4.0, 1.0, 4, bins) == MP_ERR_RANGE);
+  CHECK(mp_histogram(y, 4, 1.0, 1.0, 4, bins) == MP_ERR_RANGE);
+  CHECK(mp_histogram(y, 4, 0.0, NAN, 4, bins) == MP_ERR_RANGE);
+  CHECK(mp_histogram(y, 4, -1.7e308, 1.7e308, 4, bins) == MP_ERR_RANGE);  // width overflows
+  CHECK(mp_histogram(y, 4, 1.0, 1.0 + 1e-300, 4294967295u, bins) == MP_ERR_RANGE);  // bins / width overflows
+  CHECK(mp_histogram(y, 4, 0.0, 1.0, 0, bins) == MP_ERR_RANGE);
+}
+
 static void cpu_cap() {
   const char* best = mp_cpu_variant();
   CHECK(strstr(mp_compiled_variants(), best) != nullptr);
@@ -116,6 +145,7 @@ int main() {
   statuses();
   chunked_walk();
   range_with_offsets();
+  casts_and_stats();
   cpu_cap();
   printf("abi_test: %s  variant=%s  compiled=%s  supported=%s\n", failures ? "FAIL" : "PASS", mp_cpu_variant(),
          mp_compiled_variants(), mp_supported_variants());

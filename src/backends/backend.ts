@@ -32,6 +32,12 @@ export interface RangeLayout {
 
 export type ByteArray = Int8Array | Uint8Array;
 
+/** Half-precision formats of the casts: IEEE binary16 and bfloat16. */
+export type HalfKind = 'f16' | 'bf16';
+
+/** What a down-cast lost: [finite values that overflowed to ±Inf, non-zero values that underflowed to ±0, NaNs]. */
+export type CastCounts = [overflowed: number, underflowed: number, nan: number];
+
 export interface Backend {
   readonly name: BackendName;
   /** CPU variant in use ("avx512", "simd128", "scalar", …). */
@@ -51,8 +57,25 @@ export interface Backend {
    */
   minMax(x: Float32Array, layout: RangeLayout, mins: Float32Array, maxs: Float32Array): number;
 
+  /** fp32 → fp16/bf16 bit patterns, rounding to nearest even; returns what was lost. */
+  castDown(kind: HalfKind, x: Float32Array, out: Uint16Array): CastCounts;
+  /** fp16/bf16 bit patterns → fp32, exactly. */
+  castUp(kind: HalfKind, h: Uint16Array, out: Float32Array): void;
+
+  /**
+   * Adds the quantization-error sums of y against x into sums (7 doubles per
+   * parameter index: Σe², Σ|e|, max|e|, Σx², Σy², Σxy, max|x|, with e = y − x).
+   */
+  errorSums(x: Float32Array, y: Float32Array, layout: RangeLayout, sums: Float64Array): void;
+  /** counts[b] = how many x fall in bin b of counts.length equal bins over [lo, hi]. */
+  histogram(x: Float32Array, lo: number, hi: number, counts: Float64Array): void;
+
   /** The same, off the JS thread. Inputs must not be modified until the promise settles. */
   quantizeLinearAsync(x: Float32Array, out: ByteArray, p: LinearParams): Promise<void>;
   dequantizeLinearAsync(q: ByteArray, out: Float32Array, p: LinearParams): Promise<void>;
   minMaxAsync(x: Float32Array, layout: RangeLayout, mins: Float32Array, maxs: Float32Array): Promise<number>;
+  castDownAsync(kind: HalfKind, x: Float32Array, out: Uint16Array): Promise<CastCounts>;
+  castUpAsync(kind: HalfKind, h: Uint16Array, out: Float32Array): Promise<void>;
+  errorSumsAsync(x: Float32Array, y: Float32Array, layout: RangeLayout, sums: Float64Array): Promise<void>;
+  histogramAsync(x: Float32Array, lo: number, hi: number, counts: Float64Array): Promise<void>;
 }

@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { nativeStatusError } from '../errors.js';
-import type { Backend, ByteArray, LinearParams, RangeLayout } from './backend.js';
+import type { Backend, ByteArray, CastCounts, HalfKind, LinearParams, RangeLayout } from './backend.js';
 
 interface Addon {
   quantizeLinear(x: Float32Array, out: ByteArray, axisLen: number, inner: number, scales: Float32Array, zps: Int32Array, qtype: number): number;
@@ -21,6 +21,18 @@ interface Addon {
   dequantizeTensor(q: ByteArray, out: Float32Array, scale: number, zp: number, qtype: number): number;
   quantizeTensorAsync(x: Float32Array, out: ByteArray, scale: number, zp: number, qtype: number): Promise<number>;
   dequantizeTensorAsync(q: ByteArray, out: Float32Array, scale: number, zp: number, qtype: number): Promise<number>;
+  f32ToF16(x: Float32Array, out: Uint16Array): CastCounts;
+  f32ToBf16(x: Float32Array, out: Uint16Array): CastCounts;
+  f16ToF32(h: Uint16Array, out: Float32Array): void;
+  bf16ToF32(h: Uint16Array, out: Float32Array): void;
+  f32ToF16Async(x: Float32Array, out: Uint16Array): Promise<CastCounts>;
+  f32ToBf16Async(x: Float32Array, out: Uint16Array): Promise<CastCounts>;
+  f16ToF32Async(h: Uint16Array, out: Float32Array): Promise<void>;
+  bf16ToF32Async(h: Uint16Array, out: Float32Array): Promise<void>;
+  errorSums(x: Float32Array, y: Float32Array, axisLen: number, inner: number, sums: Float64Array): void;
+  errorSumsAsync(x: Float32Array, y: Float32Array, axisLen: number, inner: number, sums: Float64Array): Promise<void>;
+  histogram(x: Float32Array, lo: number, hi: number, counts: Float64Array): void;
+  histogramAsync(x: Float32Array, lo: number, hi: number, counts: Float64Array): Promise<void>;
   compiledVariants(): string;
   supportedVariants(): string;
   cpuVariant(): string;
@@ -115,6 +127,31 @@ export function loadNativeBackend(): Backend {
         ? await addon.dequantizeTensorAsync(q, out, p.scales[0], p.zeroPoints[0], p.qtype)
         : await addon.dequantizeLinearAsync(q, out, p.axisLen, p.inner, p.scales, p.zeroPoints, p.qtype);
       check('dequantizeLinearAsync', status);
+    },
+    castDown(kind: HalfKind, x: Float32Array, out: Uint16Array) {
+      return kind === 'f16' ? addon.f32ToF16(x, out) : addon.f32ToBf16(x, out);
+    },
+    castUp(kind: HalfKind, h: Uint16Array, out: Float32Array) {
+      if (kind === 'f16') addon.f16ToF32(h, out);
+      else addon.bf16ToF32(h, out);
+    },
+    castDownAsync(kind, x, out) {
+      return kind === 'f16' ? addon.f32ToF16Async(x, out) : addon.f32ToBf16Async(x, out);
+    },
+    castUpAsync(kind, h, out) {
+      return kind === 'f16' ? addon.f16ToF32Async(h, out) : addon.bf16ToF32Async(h, out);
+    },
+    errorSums(x, y, l, sums) {
+      addon.errorSums(x, y, l.axisLen, l.inner, sums);
+    },
+    histogram(x, lo, hi, counts) {
+      addon.histogram(x, lo, hi, counts);
+    },
+    errorSumsAsync(x, y, l, sums) {
+      return addon.errorSumsAsync(x, y, l.axisLen, l.inner, sums);
+    },
+    histogramAsync(x, lo, hi, counts) {
+      return addon.histogramAsync(x, lo, hi, counts);
     },
     minMaxAsync(x, l, mins, maxs) {
       return addon.minMaxAsync(x, l.axisLen, l.inner, mins, maxs);

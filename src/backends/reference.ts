@@ -7,8 +7,10 @@
  * (double has more than 2·24 + 2 bits), so these loops match the C++ kernels bit
  * for bit.
  */
-import type { Backend, ByteArray, LinearParams, RangeLayout } from './backend.js';
+import type { Backend, ByteArray, HalfKind, LinearParams, RangeLayout } from './backend.js';
 import { QTYPE_INT8 } from './backend.js';
+import { bf16ToF32, f16ToF32, f32ToBf16, f32ToF16 } from './reference-cast.js';
+import { errorSums, histogram } from './reference-stats.js';
 
 /** Round half to even, as ONNX and IEEE roundTiesToEven. */
 export function roundHalfToEven(v: number): number {
@@ -79,6 +81,18 @@ export const referenceBackend: Backend = {
     return -1;
   },
 
+  castDown(kind: HalfKind, x: Float32Array, out: Uint16Array) {
+    return kind === 'f16' ? f32ToF16(x, out) : f32ToBf16(x, out);
+  },
+
+  castUp(kind: HalfKind, h: Uint16Array, out: Float32Array) {
+    if (kind === 'f16') f16ToF32(h, out);
+    else bf16ToF32(h, out);
+  },
+
+  errorSums,
+  histogram,
+
   // The reference runs on the calling thread; the Promise forms exist so that the
   // same tests run on every backend.
   async quantizeLinearAsync(x, out, p) {
@@ -89,5 +103,17 @@ export const referenceBackend: Backend = {
   },
   async minMaxAsync(x, layout, mins, maxs) {
     return referenceBackend.minMax(x, layout, mins, maxs);
+  },
+  async castDownAsync(kind, x, out) {
+    return referenceBackend.castDown(kind, x, out);
+  },
+  async castUpAsync(kind, h, out) {
+    referenceBackend.castUp(kind, h, out);
+  },
+  async errorSumsAsync(x, y, layout, sums) {
+    errorSums(x, y, layout, sums);
+  },
+  async histogramAsync(x, lo, hi, counts) {
+    histogram(x, lo, hi, counts);
   },
 };

@@ -13,7 +13,7 @@ import { loadWasmBackend } from './wasm.js';
 
 const BACKENDS: readonly BackendName[] = ['native', 'wasm', 'reference'];
 /** Every CPU variant name any backend knows, best first within each family. */
-const CPU_VARIANTS = ['avx512', 'avx2', 'neon', 'simd128', 'scalar'] as const;
+const CPU_VARIANTS = ['avx512bf16', 'avx512', 'avx2', 'neon', 'simd128', 'scalar'] as const;
 
 type LoadResult = { backend: Backend } | { error: Error };
 const loaded = new Map<BackendName, LoadResult>();

@@ -9,7 +9,7 @@
  * as it does for the native addon. The C ABI's `offset` argument keeps per-axis
  * parameters aligned across chunks.
  */
-import type { ByteArray, LinearParams, RangeLayout } from './backend.js';
+import type { ByteArray, CastCounts, HalfKind, LinearParams, RangeLayout } from './backend.js';
 
 /** Elements per chunk: 256 KiB of float32 and 64 KiB of bytes, inside a 512 KiB–1 MiB L2. */
 export const CHUNK = 65536;
@@ -25,6 +25,12 @@ interface Exports {
   mp_supported_variants(): number;
   mp_cpu_variant(): number;
   mp_set_cpu_cap(name: number): number;
+  mp_f32_to_f16(x: number, out: number, n: number, counts: number): number;
+  mp_f16_to_f32(h: number, out: number, n: number): number;
+  mp_f32_to_bf16(x: number, out: number, n: number, counts: number): number;
+  mp_bf16_to_f32(h: number, out: number, n: number): number;
+  mp_error_sums(x: number, y: number, n: number, offset: number, axisLen: number, inner: number, sums: number, nParams: number): number;
+  mp_histogram(x: number, n: number, lo: number, hi: number, bins: number, counts: number): number;
   _initialize?: () => void;
 }
 
@@ -53,18 +59,20 @@ export class WasmKernels {
   private f32!: Float32Array;
   private i32!: Int32Array;
   private u32!: Uint32Array;
+  private u16!: Uint16Array;
+  private f64!: Float64Array;
   private readonly inPtr: number; // CHUNK float32 (or bytes)
   private readonly outPtr: number; // CHUNK float32 (or bytes)
   private paramsPtr = 0; // scales, then zero points / mins, then maxs
   private paramsCap = 0;
-  private readonly badPtr: number;
+  private readonly badPtr: number; // also the three uint64 counts of a down-cast
 
   constructor(instance: WebAssembly.Instance) {
     this.ex = instance.exports as unknown as Exports;
     this.ex._initialize?.();
     this.inPtr = this.alloc(CHUNK * 4);
     this.outPtr = this.alloc(CHUNK * 4);
-    this.badPtr = this.alloc(8);
+    this.badPtr = this.alloc(24);
   }
 
   static fromBytesSync(bytes: BufferSource): WasmKernels {
@@ -93,16 +101,19 @@ export class WasmKernels {
     this.f32 = new Float32Array(buffer);
     this.i32 = new Int32Array(buffer);
     this.u32 = new Uint32Array(buffer);
+    this.u16 = new Uint16Array(buffer);
+    this.f64 = new Float64Array(buffer);
   }
 
-  /** Room for n parameters: scales at paramsPtr, the second array right after. */
-  private params(n: number): void {
-    if (n > this.paramsCap) {
+  /** Room for n parameters of `bytes` each (8: a scale and a zero point), 8-aligned. */
+  private params(n: number, bytes = 8): void {
+    const size = n * bytes;
+    if (size > this.paramsCap) {
       if (this.paramsPtr !== 0) this.ex.free(this.paramsPtr);
       this.paramsPtr = 0;
       this.paramsCap = 0;
-      this.paramsPtr = this.alloc(n * 8);
-      this.paramsCap = n;
+      this.paramsPtr = this.alloc(size);
+      this.paramsCap = size;
     }
     this.views();
   }
@@ -186,5 +197,65 @@ export class WasmKernels {
     mins.set(this.f32.subarray(minsPtr >> 2, (minsPtr >> 2) + l.axisLen));
     maxs.set(this.f32.subarray(maxsPtr >> 2, (maxsPtr >> 2) + l.axisLen));
     return -1;
+  }
+
+  /** fp32 → fp16/bf16 bit patterns; returns [overflowed, underflowed, nan]. */
+  castDown(kind: HalfKind, x: Float32Array, out: Uint16Array): CastCounts {
+    const cast = kind === 'f16' ? this.ex.mp_f32_to_f16 : this.ex.mp_f32_to_bf16;
+    const counts = this.badPtr >> 2;
+    this.u32.fill(0, counts, counts + 6);
+    for (let off = 0; off < x.length; off += CHUNK) {
+      const len = Math.min(CHUNK, x.length - off);
+      this.f32.set(x.subarray(off, off + len), this.inPtr >> 2);
+      const s = cast(this.inPtr, this.outPtr, len, this.badPtr);
+      if (s !== 0) throw new Error(`modelpress.wasm: down-cast returned status ${s}`);
+      out.set(this.u16.subarray(this.outPtr >> 1, (this.outPtr >> 1) + len), off);
+    }
+    const u64 = (k: number) => this.u32[counts + 2 * k] + this.u32[counts + 2 * k + 1] * 2 ** 32;
+    return [u64(0), u64(1), u64(2)];
+  }
+
+  /** fp16/bf16 bit patterns → fp32. */
+  castUp(kind: HalfKind, h: Uint16Array, out: Float32Array): void {
+    const cast = kind === 'f16' ? this.ex.mp_f16_to_f32 : this.ex.mp_bf16_to_f32;
+    for (let off = 0; off < h.length; off += CHUNK) {
+      const len = Math.min(CHUNK, h.length - off);
+      this.u16.set(h.subarray(off, off + len), this.inPtr >> 1);
+      const s = cast(this.inPtr, this.outPtr, len);
+      if (s !== 0) throw new Error(`modelpress.wasm: up-cast returned status ${s}`);
+      // Copy bits, not numbers: a signalling NaN must stay as it is.
+      new Uint32Array(out.buffer, out.byteOffset, out.length).set(this.u32.subarray(this.outPtr >> 2, (this.outPtr >> 2) + len), off);
+    }
+  }
+
+  /** Adds the error sums of y against x (7 doubles per parameter) into sums. */
+  errorSums(x: Float32Array, y: Float32Array, l: RangeLayout, sums: Float64Array): void {
+    this.params(l.axisLen, 56);
+    const sumsPtr = this.paramsPtr;
+    this.f64.set(sums, sumsPtr >> 3);
+    for (let off = 0; off < x.length; off += CHUNK) {
+      const len = Math.min(CHUNK, x.length - off);
+      this.f32.set(x.subarray(off, off + len), this.inPtr >> 2);
+      this.f32.set(y.subarray(off, off + len), this.outPtr >> 2);
+      const s = this.ex.mp_error_sums(this.inPtr, this.outPtr, len, off, l.axisLen, l.inner, sumsPtr, l.axisLen);
+      if (s !== 0) throw new Error(`modelpress.wasm: mp_error_sums returned status ${s}`);
+    }
+    sums.set(this.f64.subarray(sumsPtr >> 3, (sumsPtr >> 3) + 7 * l.axisLen));
+  }
+
+  /** counts[b] = how many x fall in bin b of counts.length bins over [lo, hi]. */
+  histogram(x: Float32Array, lo: number, hi: number, counts: Float64Array): void {
+    const bins = counts.length;
+    this.params(bins, 8);
+    const countsPtr = this.paramsPtr;
+    this.u32.fill(0, countsPtr >> 2, (countsPtr >> 2) + 2 * bins);
+    for (let off = 0; off < x.length; off += CHUNK) {
+      const len = Math.min(CHUNK, x.length - off);
+      this.f32.set(x.subarray(off, off + len), this.inPtr >> 2);
+      const s = this.ex.mp_histogram(this.inPtr, len, lo, hi, bins, countsPtr);
+      if (s !== 0) throw new Error(`modelpress.wasm: mp_histogram returned status ${s}`);
+    }
+    const base = countsPtr >> 2;
+    for (let b = 0; b < bins; b++) counts[b] = this.u32[base + 2 * b] + this.u32[base + 2 * b + 1] * 2 ** 32;
   }
 }

@@ -3,14 +3,18 @@
  * time. Replies carry the output in a transferred buffer.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import type { ByteArray, LinearParams, RangeLayout } from './backend.js';
+import type { ByteArray, CastCounts, HalfKind, LinearParams, RangeLayout } from './backend.js';
 import { WasmKernels } from './wasm-module.js';
 
 export type WorkerRequest =
   | { id: number; op: 'cap'; cap: string }
   | { id: number; op: 'quantize'; input: Float32Array; params: LinearParams; signed: boolean }
   | { id: number; op: 'dequantize'; input: ByteArray; params: LinearParams; signed: boolean }
-  | { id: number; op: 'minMax'; input: Float32Array; layout: RangeLayout; mins: Float32Array; maxs: Float32Array };
+  | { id: number; op: 'minMax'; input: Float32Array; layout: RangeLayout; mins: Float32Array; maxs: Float32Array }
+  | { id: number; op: 'castDown'; kind: HalfKind; input: Float32Array }
+  | { id: number; op: 'castUp'; kind: HalfKind; input: Uint16Array }
+  | { id: number; op: 'errorSums'; input: Float32Array; other: Float32Array; layout: RangeLayout; sums: Float64Array }
+  | { id: number; op: 'histogram'; input: Float32Array; lo: number; hi: number; bins: number };
 
 export interface WorkerReply {
   id: number;
@@ -19,6 +23,7 @@ export interface WorkerReply {
   output?: ArrayBufferView;
   mins?: Float32Array;
   maxs?: Float32Array;
+  counts?: CastCounts;
   error?: string;
 }
 
@@ -40,6 +45,23 @@ if (parentPort !== null) {
         const output = new Float32Array(req.input.length);
         const status = kernels.dequantizeLinear(req.input, output, req.params);
         port.postMessage({ id: req.id, status, output } satisfies WorkerReply, [output.buffer]);
+      } else if (req.op === 'castDown') {
+        const output = new Uint16Array(req.input.length);
+        const counts = kernels.castDown(req.kind, req.input, output);
+        port.postMessage({ id: req.id, status: 0, output, counts } satisfies WorkerReply, [output.buffer]);
+      } else if (req.op === 'castUp') {
+        const output = new Float32Array(req.input.length);
+        kernels.castUp(req.kind, req.input, output);
+        // As bits, so that no NaN passes through a JS number on the way back.
+        const bits = new Uint32Array(output.buffer);
+        port.postMessage({ id: req.id, status: 0, output: bits } satisfies WorkerReply, [bits.buffer]);
+      } else if (req.op === 'errorSums') {
+        kernels.errorSums(req.input, req.other, req.layout, req.sums);
+        port.postMessage({ id: req.id, status: 0, output: req.sums } satisfies WorkerReply);
+      } else if (req.op === 'histogram') {
+        const output = new Float64Array(req.bins);
+        kernels.histogram(req.input, req.lo, req.hi, output);
+        port.postMessage({ id: req.id, status: 0, output } satisfies WorkerReply, [output.buffer]);
       } else {
         const status = kernels.minMax(req.input, req.layout, req.mins, req.maxs);
         port.postMessage({ id: req.id, status, mins: req.mins, maxs: req.maxs } satisfies WorkerReply);

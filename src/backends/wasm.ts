@@ -112,6 +112,35 @@ export function loadWasmBackend(): Backend {
       check('dequantizeLinearAsync', reply.status);
       out.set(reply.output as Float32Array);
     },
+    castDown(kind, x, out) {
+      return kernels.castDown(kind, x, out);
+    },
+    castUp(kind, h, out) {
+      kernels.castUp(kind, h, out);
+    },
+    async castDownAsync(kind, x, out) {
+      const reply = await worker.run({ op: 'castDown', kind, input: x });
+      new Uint16Array(out.buffer, out.byteOffset, out.length).set(reply.output as Uint16Array);
+      return reply.counts!;
+    },
+    async castUpAsync(kind, h, out) {
+      const reply = await worker.run({ op: 'castUp', kind, input: h });
+      new Uint32Array(out.buffer, out.byteOffset, out.length).set(reply.output as Uint32Array);
+    },
+    errorSums(x, y, l, sums) {
+      kernels.errorSums(x, y, l, sums);
+    },
+    histogram(x, lo, hi, counts) {
+      kernels.histogram(x, lo, hi, counts);
+    },
+    async errorSumsAsync(x, y, l, sums) {
+      const reply = await worker.run({ op: 'errorSums', input: x, other: y, layout: l, sums });
+      sums.set(reply.output as Float64Array);
+    },
+    async histogramAsync(x, lo, hi, counts) {
+      const reply = await worker.run({ op: 'histogram', input: x, lo, hi, bins: counts.length });
+      counts.set(reply.output as Float64Array);
+    },
     async minMaxAsync(x, l, mins, maxs) {
       const reply = await worker.run({ op: 'minMax', input: x, layout: l, mins, maxs });
       if (reply.status < 0) {

@@ -1,0 +1,40 @@
+// The C ABI of the statistics family: checks what it is given, walks the per-axis
+// layout, and hands the runs to the stats table of the active CPU variant.
+#include <math.h>
+
+#include "../include/modelpress.h"
+#include "layout.h"
+#include "variants.h"
+
+static_assert(sizeof(mp::ErrorSums) == 7 * sizeof(double), "ErrorSums must be 7 packed doubles");
+
+extern "C" {
+
+mp_status mp_error_sums(const float* x, const float* y, size_t n, size_t offset, size_t axis_len, size_t inner,
+                        double* sums, size_t n_params) {
+  if (axis_len == 0 || inner == 0 || n_params != axis_len) return MP_ERR_LAYOUT;
+  if (sums == nullptr) return MP_ERR_NULL_POINTER;
+  if (n == 0) return MP_OK;
+  if (x == nullptr || y == nullptr) return MP_ERR_NULL_POINTER;
+  const mp::StatsKernels& k = *mp::active_variant().stats;
+  mp::ErrorSums* acc = reinterpret_cast<mp::ErrorSums*>(sums);
+  mp::walk(
+      n, offset, axis_len, inner, [&](size_t i, size_t len, size_t p) { k.error_sums(x + i, y + i, len, acc + p); },
+      [&](size_t i, size_t len, size_t p) { k.error_sums_each(x + i, y + i, len, acc + p); });
+  return MP_OK;
+}
+
+mp_status mp_histogram(const float* x, size_t n, double lo, double hi, uint32_t bins, uint64_t* counts) {
+  if (!(isfinite(lo) && isfinite(hi) && lo < hi) || bins == 0) return MP_ERR_RANGE;
+  const double width = hi - lo;
+  const double inv_width = bins / width;
+  // A range too wide for a double, or too narrow for its bins.
+  if (!isfinite(width) || !isfinite(inv_width) || inv_width == 0) return MP_ERR_RANGE;
+  if (counts == nullptr) return MP_ERR_NULL_POINTER;
+  if (n == 0) return MP_OK;
+  if (x == nullptr) return MP_ERR_NULL_POINTER;
+  mp::active_variant().stats->histogram(x, n, lo, hi, inv_width, bins, counts);
+  return MP_OK;
+}
+
+}  // extern "C"

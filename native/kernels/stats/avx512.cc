@@ -1,0 +1,295 @@
+// AVX-512 (F/BW/DQ/VL) variant of the statistics kernels; ref.cc is the
+// specification. Maxima, histogram counts and error_sums_each are bit-identical to
+// it; error_sums differs only in the order of the additions.
+//
+// This file is compiled for the baseline x86-64 ISA. Every function that uses
+// AVX-512 carries MP_AVX512 (a target attribute) and is only reached through
+// stats_avx512, which dispatch selects after cpu_features() reported AVX-512.
+// Do not call non-intrinsic inline library functions from these functions.
+// Tails use masked loads and stores, which never touch the masked-off bytes.
+// No fused multiply-adds: every product and sum is its own IEEE operation, as in
+// ref.cc (the build uses -ffp-contract=off).
+#include "stats_kernels.h"
+
+#if defined(__x86_64__) || defined(_M_X64)
+
+// GCC 12's AVX-512 headers trip a false -Wmaybe-uninitialized on their own
+// _mm512_undefined_*() placeholders (GCC PR 105593, fixed in GCC 13).
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
+
+#include <immintrin.h>
+
+#define MP_AVX512 __attribute__((target("avx512f,avx512bw,avx512dq,avx512vl,avx2,fma")))
+
+namespace mp {
+namespace {
+
+// ---------------------------------------------------------------------------
+// error_sums
+
+// Eight lanes of each running sum / maximum.
+struct Acc {
+  __m512d sq_err, abs_err, max_err, sq_x, sq_y, xy, max_x;
+};
+
+MP_AVX512 inline void acc_init(Acc& a, const ErrorSums* s) {
+  a.sq_err = a.abs_err = a.sq_x = a.sq_y = a.xy = _mm512_setzero_pd();
+  a.max_err = _mm512_set1_pd(s->max_abs_err);
+  a.max_x = _mm512_set1_pd(s->max_abs_x);
+}
+
+// Folds the lanes of (x, y) selected by m. e = y - x is exact (both are floats).
+// max_pd(v, m) is "v > m ? v : m", the reference's update (NaN v leaves m alone).
+MP_AVX512 inline void fold8(__m512d x, __m512d y, __mmask8 m, Acc& a) {
+  const __m512d e = _mm512_sub_pd(y, x);
+  const __m512d ae = _mm512_abs_pd(e), ax = _mm512_abs_pd(x);
+  a.sq_err = _mm512_mask_add_pd(a.sq_err, m, a.sq_err, _mm512_mul_pd(e, e));
+  a.abs_err = _mm512_mask_add_pd(a.abs_err, m, a.abs_err, ae);
+  a.max_err = _mm512_mask_max_pd(a.max_err, m, ae, a.max_err);
+  a.sq_x = _mm512_mask_add_pd(a.sq_x, m, a.sq_x, _mm512_mul_pd(x, x));
+  a.sq_y = _mm512_mask_add_pd(a.sq_y, m, a.sq_y, _mm512_mul_pd(y, y));
+  a.xy = _mm512_mask_add_pd(a.xy, m, a.xy, _mm512_mul_pd(x, y));
+  a.max_x = _mm512_mask_max_pd(a.max_x, m, ax, a.max_x);
+}
+
+// Unmasked: the main loop.
+MP_AVX512 inline void fold8(__m512d x, __m512d y, Acc& a) {
+  const __m512d e = _mm512_sub_pd(y, x);
+  const __m512d ae = _mm512_abs_pd(e);
+  a.sq_err = _mm512_add_pd(a.sq_err, _mm512_mul_pd(e, e));
+  a.abs_err = _mm512_add_pd(a.abs_err, ae);
+  a.max_err = _mm512_max_pd(ae, a.max_err);
+  a.sq_x = _mm512_add_pd(a.sq_x, _mm512_mul_pd(x, x));
+  a.sq_y = _mm512_add_pd(a.sq_y, _mm512_mul_pd(y, y));
+  a.xy = _mm512_add_pd(a.xy, _mm512_mul_pd(x, y));
+  a.max_x = _mm512_max_pd(_mm512_abs_pd(x), a.max_x);
+}
+
+MP_AVX512 inline __m512d load8(const float* p) { return _mm512_cvtps_pd(_mm256_loadu_ps(p)); }
+
+MP_AVX512 inline __m512d load8(const float* p, __mmask8 m) {
+  return _mm512_cvtps_pd(_mm256_maskz_loadu_ps(m, p));
+}
+
+MP_AVX512 void error_sums_avx512(const float* x, const float* y, size_t n, ErrorSums* acc) {
+  if (n == 0) return;
+  // Two sets of accumulators: the two halves of each 16-element step.
+  Acc a, b;
+  acc_init(a, acc);
+  acc_init(b, acc);
+  size_t i = 0;
+  for (; i + 16 <= n; i += 16) {
+    fold8(load8(x + i), load8(y + i), a);
+    fold8(load8(x + i + 8), load8(y + i + 8), b);
+  }
+  for (; i < n; i += 8) {
+    const __mmask8 m = n - i >= 8 ? 0xff : static_cast<__mmask8>((1u << (n - i)) - 1u);
+    fold8(load8(x + i, m), load8(y + i, m), m, a);
+  }
+  acc->sum_sq_err += _mm512_reduce_add_pd(_mm512_add_pd(a.sq_err, b.sq_err));
+  acc->sum_abs_err += _mm512_reduce_add_pd(_mm512_add_pd(a.abs_err, b.abs_err));
+  acc->max_abs_err = _mm512_reduce_max_pd(_mm512_max_pd(a.max_err, b.max_err));
+  acc->sum_sq_x += _mm512_reduce_add_pd(_mm512_add_pd(a.sq_x, b.sq_x));
+  acc->sum_sq_y += _mm512_reduce_add_pd(_mm512_add_pd(a.sq_y, b.sq_y));
+  acc->sum_xy += _mm512_reduce_add_pd(_mm512_add_pd(a.xy, b.xy));
+  acc->max_abs_x = _mm512_reduce_max_pd(_mm512_max_pd(a.max_x, b.max_x));
+}
+
+// ---------------------------------------------------------------------------
+// error_sums_each
+//
+// Eight ErrorSums are 56 doubles: seven vectors. Lane j of vector k is field
+// f = (8k + j) % 7 of element (8k + j) / 7. The terms of the fields (e^2, |e|,
+// |e|, x^2, y^2, xy, |x|, each computed exactly as the reference does) are
+// computed for eight elements at once, one vector per kind, and moved into that
+// layout with three two-source permutes per output vector (each fills the lanes
+// of two of the kinds, the others zeroed, and an OR merges them). Each lane is
+// then added to its sum, or for f = 2 and 6 compared with its maximum: exactly the
+// reference's one operation, so the results are bit-identical.
+
+constexpr unsigned kF0 = 1, kF1 = 2, kF2 = 4, kF3 = 8, kF4 = 16, kF5 = 32, kF6 = 64;
+
+// Lanes of vector k holding one of the fields in the set.
+constexpr unsigned lanes(unsigned k, unsigned fields) {
+  unsigned m = 0;
+  for (unsigned j = 0; j < 8; ++j)
+    if ((fields >> ((8 * k + j) % 7)) & 1) m |= 1u << j;
+  return m;
+}
+
+// Permute index of lane j of vector k: its element i, from the first source of
+// the pair for fields 0, 3, 5 and from the second (8 + i) for 1, 2, 4, 6.
+constexpr long long source(unsigned k, unsigned j) {
+  const unsigned f = (8 * k + j) % 7, i = (8 * k + j) / 7;
+  return (f == 1 || f == 2 || f == 4 || f == 6) ? 8 + i : i;
+}
+
+struct Terms {
+  __m512d sq_e, abs_e, sq_x, sq_y, xy, abs_x;
+};
+
+template <unsigned k>
+MP_AVX512 inline void fold_each_vec(double* s, const Terms& t, __mmask8 m) {
+  const __m512i ix = _mm512_set_epi64(source(k, 7), source(k, 6), source(k, 5), source(k, 4),
+                                      source(k, 3), source(k, 2), source(k, 1), source(k, 0));
+  const __m512i a = _mm512_castpd_si512(
+      _mm512_maskz_permutex2var_pd(lanes(k, kF0 | kF1 | kF2), t.sq_e, ix, t.abs_e));
+  const __m512i b =
+      _mm512_castpd_si512(_mm512_maskz_permutex2var_pd(lanes(k, kF3 | kF4), t.sq_x, ix, t.sq_y));
+  const __m512i c =
+      _mm512_castpd_si512(_mm512_maskz_permutex2var_pd(lanes(k, kF5 | kF6), t.xy, ix, t.abs_x));
+  const __m512d v = _mm512_castsi512_pd(_mm512_ternarylogic_epi64(a, b, c, 0xfe));  // a | b | c
+  const __mmask8 max_lanes = lanes(k, kF2 | kF6);
+  const __m512d old = _mm512_maskz_loadu_pd(m, s + 8 * k);
+  __m512d r = _mm512_mask_add_pd(old, static_cast<__mmask8>(~max_lanes), old, v);
+  r = _mm512_mask_max_pd(r, max_lanes, v, old);  // "v > old ? v : old"
+  _mm512_mask_storeu_pd(s + 8 * k, m, r);
+}
+
+// The first r (1..8) ErrorSums at s take x[0..r), y[0..r).
+MP_AVX512 inline void fold_each8(double* s, const float* x, const float* y, size_t r) {
+  const __mmask8 in = r >= 8 ? 0xff : static_cast<__mmask8>((1u << r) - 1u);
+  const __m512d xd = load8(x, in), yd = load8(y, in);
+  const __m512d e = _mm512_sub_pd(yd, xd);
+  const Terms t = {_mm512_mul_pd(e, e),   _mm512_abs_pd(e),    _mm512_mul_pd(xd, xd),
+                   _mm512_mul_pd(yd, yd), _mm512_mul_pd(xd, yd), _mm512_abs_pd(xd)};
+  // Vector k covers doubles [8k, 8k + 8) of the 7r in use.
+  __mmask8 m[7];
+  for (unsigned k = 0; k < 7; ++k) {
+    const long left = static_cast<long>(7 * r) - static_cast<long>(8 * k);
+    m[k] = left >= 8 ? 0xff : left <= 0 ? 0 : static_cast<__mmask8>((1u << left) - 1u);
+  }
+  fold_each_vec<0>(s, t, m[0]);
+  fold_each_vec<1>(s, t, m[1]);
+  fold_each_vec<2>(s, t, m[2]);
+  fold_each_vec<3>(s, t, m[3]);
+  fold_each_vec<4>(s, t, m[4]);
+  fold_each_vec<5>(s, t, m[5]);
+  fold_each_vec<6>(s, t, m[6]);
+}
+
+MP_AVX512 void error_sums_each_avx512(const float* x, const float* y, size_t n, ErrorSums* acc) {
+  static_assert(sizeof(ErrorSums) == 7 * sizeof(double), "ErrorSums must be 7 packed doubles");
+  double* s = reinterpret_cast<double*>(acc);
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8) fold_each8(s + 7 * i, x + i, y + i, 8);
+  if (i < n) fold_each8(s + 7 * i, x + i, y + i, n - i);
+}
+
+// ---------------------------------------------------------------------------
+// histogram
+//
+// The bin indices are computed 16 at a time exactly as the reference does (in
+// double: subtract, multiply, floor, clamp), the valid ones packed to the front
+// of the vector (compress) and appended to a buffer; the buffer is then counted
+// with plain scalar increments in a loop of predictable length.
+
+constexpr size_t kIndexBuffer = 1024;
+
+// With few bins, most increments hit the same few counters in a row, and each waits
+// for the previous one to the same address (store-to-load forwarding, or a memory
+// dependence misprediction); four interleaved copies of the counts, added up at the
+// end, break those chains. Larger bin counts are incremented in place. (All
+// counters are uint64_t, as counts is: no overflow to guard against.)
+constexpr uint32_t kSubBins = 64;
+
+struct Counter {
+  uint64_t* target;  // counts (stride 0) or four copies of kSubBins each
+  size_t stride;
+};
+
+struct BinParams {
+  __m512d lo, hi, inv_width, last;
+};
+
+// Indices of 8 values as uint32, and which of them are counted (lo <= v <= hi;
+// ordered compares, so NaN is not).
+MP_AVX512 inline __m256i bin_index8(__m256 xf, const BinParams& p, __mmask8* valid) {
+  const __m512d v = _mm512_cvtps_pd(xf);
+  *valid = _mm512_mask_cmp_pd_mask(_mm512_cmp_pd_mask(v, p.lo, _CMP_GE_OQ), v, p.hi, _CMP_LE_OQ);
+  __m512d b = _mm512_mul_pd(_mm512_sub_pd(v, p.lo), p.inv_width);
+  b = _mm512_roundscale_pd(b, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
+  b = _mm512_min_pd(b, p.last);  // "b < last ? b : last" = the reference's clamp
+  // Valid lanes hold an integer in [0, bins - 1], so the conversion is exact.
+  return _mm512_cvttpd_epu32(b);
+}
+
+// Appends the valid indices among the lanes `in` of xf to buf[used..]; returns the
+// new count.
+MP_AVX512 inline size_t bin16(__m512 xf, __mmask16 in, const BinParams& p, uint32_t* buf,
+                              size_t used) {
+  __mmask8 v0, v1;
+  const __m256i i0 = bin_index8(_mm512_castps512_ps256(xf), p, &v0);
+  const __m256i i1 = bin_index8(_mm512_extractf32x8_ps(xf, 1), p, &v1);
+  const __mmask16 valid = static_cast<__mmask16>((v0 | (v1 << 8)) & in);
+  const __m512i idx = _mm512_inserti64x4(_mm512_castsi256_si512(i0), i1, 1);
+  _mm512_storeu_si512(buf + used, _mm512_maskz_compress_epi32(valid, idx));
+  return used + static_cast<size_t>(_mm_popcnt_u32(valid));
+}
+
+MP_AVX512 inline void count(const uint32_t* idx, size_t k, const Counter& c) {
+  uint64_t* t = c.target;
+  const size_t s = c.stride;
+  size_t j = 0;
+  for (; j + 4 <= k; j += 4) {
+    ++t[idx[j]];
+    ++t[s + idx[j + 1]];
+    ++t[2 * s + idx[j + 2]];
+    ++t[3 * s + idx[j + 3]];
+  }
+  for (; j < k; ++j) ++t[idx[j]];
+}
+
+// Adds the copies into counts.
+MP_AVX512 inline void finish(const Counter& c, uint32_t bins, uint64_t* counts) {
+  if (c.target == counts) return;
+  const uint64_t* t = c.target;
+  for (uint32_t b = 0; b < bins; ++b)
+    counts[b] += t[b] + t[kSubBins + b] + t[2 * kSubBins + b] + t[3 * kSubBins + b];
+}
+
+MP_AVX512 void histogram_avx512(const float* x, size_t n, double lo, double hi, double inv_width,
+                                uint32_t bins, uint64_t* counts) {
+  BinParams p;
+  p.lo = _mm512_set1_pd(lo);
+  p.hi = _mm512_set1_pd(hi);
+  p.inv_width = _mm512_set1_pd(inv_width);
+  p.last = _mm512_set1_pd(static_cast<double>(bins - 1));
+  alignas(64) uint32_t buf[kIndexBuffer + 16];  // aligned: full 64-byte stores stay aligned
+  uint64_t copies[4 * kSubBins];
+  Counter c = {counts, 0};
+  if (bins <= kSubBins) {
+    for (uint64_t& v : copies) v = 0;
+    c = {copies, kSubBins};
+  }
+  size_t used = 0;
+  size_t i = 0;
+  for (; i + 16 <= n; i += 16) {
+    used = bin16(_mm512_loadu_ps(x + i), 0xffff, p, buf, used);
+    if (used >= kIndexBuffer) {
+      count(buf, used, c);
+      used = 0;
+    }
+  }
+  if (i < n) {
+    const __mmask16 in = static_cast<__mmask16>((1u << (n - i)) - 1u);
+    used = bin16(_mm512_maskz_loadu_ps(in, x + i), in, p, buf, used);
+  }
+  count(buf, used, c);
+  finish(c, bins, counts);
+}
+
+}  // namespace
+
+const StatsKernels stats_avx512 = {error_sums_avx512, error_sums_each_avx512, histogram_avx512};
+
+}  // namespace mp
+
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
+
+#endif  // x86-64

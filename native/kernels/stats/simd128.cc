@@ -1,0 +1,280 @@
+// WebAssembly SIMD128 variant of the statistics kernels; ref.cc is the
+// specification. Maxima, histogram counts and error_sums_each are bit-identical to
+// it; error_sums differs only in the order of the additions. Built by emcc with
+// -msimd128, so the whole module requires SIMD and no target attributes are needed.
+//
+// Tails are copied into a padded stack block and run through the same vector code
+// (with the padding lanes masked where they could matter), so there is no separate
+// scalar path to keep in step with the reference.
+// No fused multiply-adds: every product and sum is its own IEEE operation, as in
+// ref.cc (wasm has no fused ops in SIMD128 anyway).
+#include "stats_kernels.h"
+
+#if defined(__wasm_simd128__)
+
+#include <string.h>
+#include <wasm_simd128.h>
+
+namespace mp {
+namespace {
+
+// V8 rebuilds a v128.const at every use, and LLVM rematerialises constants rather
+// than keep them in locals. OR-ing constants with a zero the optimiser cannot see
+// through keeps them in registers.
+volatile int32_t g_opaque_zero = 0;
+
+// pmax(m, v) = "m < v ? v : m": the reference's update of a maximum (a NaN v
+// leaves m alone).
+inline v128_t max_ref(v128_t m, v128_t v) { return wasm_f64x2_pmax(m, v); }
+
+inline double lanes_max(v128_t m) {
+  const double a = wasm_f64x2_extract_lane(m, 0), b = wasm_f64x2_extract_lane(m, 1);
+  return b > a ? b : a;
+}
+
+inline double lanes_sum(v128_t s) {
+  return wasm_f64x2_extract_lane(s, 0) + wasm_f64x2_extract_lane(s, 1);
+}
+
+// Two floats at p -> two doubles.
+inline v128_t load2(const float* p) { return wasm_f64x2_promote_low_f32x4(wasm_v128_load64_zero(p)); }
+
+// ---------------------------------------------------------------------------
+// error_sums
+
+// Two lanes of each running sum / maximum.
+struct Acc {
+  v128_t sq_err, abs_err, max_err, sq_x, sq_y, xy, max_x;
+};
+
+// e = y - x is exact (both are floats).
+inline void fold2(v128_t x, v128_t y, Acc& a) {
+  const v128_t e = wasm_f64x2_sub(y, x);
+  const v128_t ae = wasm_f64x2_abs(e);
+  a.sq_err = wasm_f64x2_add(a.sq_err, wasm_f64x2_mul(e, e));
+  a.abs_err = wasm_f64x2_add(a.abs_err, ae);
+  a.max_err = max_ref(a.max_err, ae);
+  a.sq_x = wasm_f64x2_add(a.sq_x, wasm_f64x2_mul(x, x));
+  a.sq_y = wasm_f64x2_add(a.sq_y, wasm_f64x2_mul(y, y));
+  a.xy = wasm_f64x2_add(a.xy, wasm_f64x2_mul(x, y));
+  a.max_x = max_ref(a.max_x, wasm_f64x2_abs(x));
+}
+
+void error_sums_simd128(const float* x, const float* y, size_t n, ErrorSums* acc) {
+  if (n == 0) return;
+  // One set of accumulators: two would not fit V8's 16 xmm registers.
+  Acc a;
+  a.sq_err = a.abs_err = a.sq_x = a.sq_y = a.xy = wasm_f64x2_splat(0.0);
+  a.max_err = wasm_f64x2_splat(acc->max_abs_err);
+  a.max_x = wasm_f64x2_splat(acc->max_abs_x);
+  size_t i = 0;
+  for (; i + 4 <= n; i += 4) {
+    fold2(load2(x + i), load2(y + i), a);
+    fold2(load2(x + i + 2), load2(y + i + 2), a);
+  }
+  for (; i < n; i += 2) {
+    // Pad to two with x = y = NaN: the maxima ignore a NaN (max_ref), and the
+    // padding lane of each sum is dropped below.
+    const size_t k = n - i >= 2 ? 2 : 1;
+    float xb[2] = {__builtin_nanf(""), __builtin_nanf("")}, yb[2] = {xb[0], xb[1]};
+    memcpy(xb, x + i, k * sizeof(float));
+    memcpy(yb, y + i, k * sizeof(float));
+    Acc t = a;
+    fold2(load2(xb), load2(yb), t);
+    a.max_err = t.max_err;
+    a.max_x = t.max_x;
+    if (k == 2) {
+      a = t;
+    } else {
+      // Only lane 0 of the sums takes the new pair.
+      a.sq_err = wasm_i64x2_shuffle(t.sq_err, a.sq_err, 0, 3);
+      a.abs_err = wasm_i64x2_shuffle(t.abs_err, a.abs_err, 0, 3);
+      a.sq_x = wasm_i64x2_shuffle(t.sq_x, a.sq_x, 0, 3);
+      a.sq_y = wasm_i64x2_shuffle(t.sq_y, a.sq_y, 0, 3);
+      a.xy = wasm_i64x2_shuffle(t.xy, a.xy, 0, 3);
+    }
+  }
+  acc->sum_sq_err += lanes_sum(a.sq_err);
+  acc->sum_abs_err += lanes_sum(a.abs_err);
+  acc->max_abs_err = lanes_max(a.max_err);
+  acc->sum_sq_x += lanes_sum(a.sq_x);
+  acc->sum_sq_y += lanes_sum(a.sq_y);
+  acc->sum_xy += lanes_sum(a.xy);
+  acc->max_abs_x = lanes_max(a.max_x);
+}
+
+// ---------------------------------------------------------------------------
+// error_sums_each
+//
+// Two ErrorSums are 14 doubles: seven vectors, whose lanes hold (element, field)
+//   k=0: (0,0) (0,1)   k=1: (0,2) (0,3)   k=2: (0,4) (0,5)   k=3: (0,6) (1,0)
+//   k=4: (1,1) (1,2)   k=5: (1,3) (1,4)   k=6: (1,5) (1,6)
+// The terms are computed for both elements at once (e^2, |e|, x^2, y^2, xy, |x|,
+// each exactly as the reference computes it), put into that layout with one
+// shuffle each, and added to the sums, or for fields 2 and 6 (max |e|, max |x|)
+// compared. Each field gets exactly the reference's one operation.
+
+// Adds t to both lanes of the sums at s, except that lane `max_lane` (0, 1, or -1
+// for none) takes the maximum instead.
+template <int max_lane>
+inline void update(double* s, v128_t t) {
+  const v128_t old = wasm_v128_load(s);
+  v128_t r = wasm_f64x2_add(old, t);
+  if (max_lane == 0) r = wasm_i64x2_shuffle(max_ref(old, t), r, 0, 3);
+  if (max_lane == 1) r = wasm_i64x2_shuffle(r, max_ref(old, t), 0, 3);
+  wasm_v128_store(s, r);
+}
+
+// Two elements into the 14 doubles at s.
+inline void fold_each2(double* s, v128_t x, v128_t y) {
+  const v128_t e = wasm_f64x2_sub(y, x);
+  const v128_t sq_e = wasm_f64x2_mul(e, e), ae = wasm_f64x2_abs(e), sq_x = wasm_f64x2_mul(x, x),
+               sq_y = wasm_f64x2_mul(y, y), xy = wasm_f64x2_mul(x, y), ax = wasm_f64x2_abs(x);
+  update<-1>(s + 0, wasm_i64x2_shuffle(sq_e, ae, 0, 2));
+  update<0>(s + 2, wasm_i64x2_shuffle(ae, sq_x, 0, 2));
+  update<-1>(s + 4, wasm_i64x2_shuffle(sq_y, xy, 0, 2));
+  update<0>(s + 6, wasm_i64x2_shuffle(ax, sq_e, 0, 3));
+  update<1>(s + 8, wasm_i64x2_shuffle(ae, ae, 1, 1));
+  update<-1>(s + 10, wasm_i64x2_shuffle(sq_x, sq_y, 1, 3));
+  update<1>(s + 12, wasm_i64x2_shuffle(xy, ax, 1, 3));
+}
+
+void error_sums_each_simd128(const float* x, const float* y, size_t n, ErrorSums* acc) {
+  static_assert(sizeof(ErrorSums) == 7 * sizeof(double), "ErrorSums must be 7 packed doubles");
+  double* s = reinterpret_cast<double*>(acc);
+  size_t i = 0;
+  for (; i + 2 <= n; i += 2) fold_each2(s + 7 * i, load2(x + i), load2(y + i));
+  if (i < n) {
+    // One element left: pad to two (the padding sums are thrown away).
+    float xb[2] = {x[i], 0.0f}, yb[2] = {y[i], 0.0f};
+    double sb[14] = {};
+    memcpy(sb, s + 7 * i, 7 * sizeof(double));
+    fold_each2(sb, load2(xb), load2(yb));
+    memcpy(s + 7 * i, sb, 7 * sizeof(double));
+  }
+}
+
+// ---------------------------------------------------------------------------
+// histogram
+//
+// The bin indices are computed 4 at a time exactly as the reference does (in
+// double: subtract, multiply, floor, clamp), the valid ones appended to a buffer,
+// which is then counted with plain scalar increments in a loop of predictable
+// length.
+
+constexpr size_t kIndexBuffer = 1024;
+
+// With few bins, most increments hit the same few counters in a row, and each waits
+// for the previous one to the same address (store-to-load forwarding, or a memory
+// dependence misprediction); four interleaved copies of the counts, added up at the
+// end, break those chains. Larger bin counts are incremented in place. (All
+// counters are uint64_t, as counts is: no overflow to guard against.)
+constexpr uint32_t kSubBins = 64;
+
+struct Counter {
+  uint64_t* target;  // counts (stride 0) or four copies of kSubBins each
+  size_t stride;
+};
+
+// Adding 2^52 to an integer in [0, 2^32) leaves it in the low 32 bits of the
+// double: one add instead of trunc_sat_f64x2_u_zero, which V8 lowers to a long
+// sequence, and one shuffle then gathers four indices.
+constexpr double kMagic = 4503599627370496.0;
+
+struct BinParams {
+  v128_t lo, hi, inv_width, last, magic;
+};
+
+// 2 values: index bits (low half of each 64-bit lane) and valid mask (lo <= v <=
+// hi; ordered compares, so NaN is not valid).
+inline v128_t bin_index2(v128_t v, const BinParams& p, v128_t* valid) {
+  *valid = wasm_v128_and(wasm_f64x2_ge(v, p.lo), wasm_f64x2_le(v, p.hi));
+  v128_t b = wasm_f64x2_floor(wasm_f64x2_mul(wasm_f64x2_sub(v, p.lo), p.inv_width));
+  b = wasm_f64x2_pmin(p.last, b);  // "b < last ? b : last" = the reference's clamp
+  return wasm_f64x2_add(b, p.magic);
+}
+
+// Appends the valid indices of the 4 values at x to buf[used..]; returns the new
+// count.
+inline size_t bin4(const float* x, const BinParams& p, uint32_t* buf, size_t used) {
+  v128_t v0, v1;
+  const v128_t b0 = bin_index2(load2(x), p, &v0);
+  const v128_t b1 = bin_index2(load2(x + 2), p, &v1);
+  const v128_t idx = wasm_i32x4_shuffle(b0, b1, 0, 2, 4, 6);
+  const uint32_t valid = wasm_i32x4_bitmask(wasm_i32x4_shuffle(v0, v1, 0, 2, 4, 6));
+  wasm_v128_store(buf + used, idx);
+  if (valid == 0xf) return used + 4;
+  // Compact in place, without branches: always write, advance when valid.
+  uint32_t lanes[4];
+  wasm_v128_store(lanes, idx);
+  for (int j = 0; j < 4; ++j) {
+    buf[used] = lanes[j];
+    used += (valid >> j) & 1;
+  }
+  return used;
+}
+
+inline void count(const uint32_t* idx, size_t k, const Counter& c) {
+  uint64_t* t = c.target;
+  const size_t s = c.stride;
+  size_t j = 0;
+  for (; j + 4 <= k; j += 4) {
+    ++t[idx[j]];
+    ++t[s + idx[j + 1]];
+    ++t[2 * s + idx[j + 2]];
+    ++t[3 * s + idx[j + 3]];
+  }
+  for (; j < k; ++j) ++t[idx[j]];
+}
+
+// Adds the copies into counts.
+inline void finish(const Counter& c, uint32_t bins, uint64_t* counts) {
+  if (c.target == counts) return;
+  const uint64_t* t = c.target;
+  for (uint32_t b = 0; b < bins; ++b)
+    counts[b] += t[b] + t[kSubBins + b] + t[2 * kSubBins + b] + t[3 * kSubBins + b];
+}
+
+void histogram_simd128(const float* x, size_t n, double lo, double hi, double inv_width,
+                       uint32_t bins, uint64_t* counts) {
+  BinParams p;
+  p.lo = wasm_f64x2_splat(lo);
+  p.hi = wasm_f64x2_splat(hi);
+  p.inv_width = wasm_f64x2_splat(inv_width);
+  p.last = wasm_f64x2_splat(static_cast<double>(bins - 1));
+  p.magic = wasm_v128_or(wasm_f64x2_splat(kMagic), wasm_i32x4_splat(g_opaque_zero));
+  uint32_t buf[kIndexBuffer + 8];
+  uint64_t copies[4 * kSubBins];
+  Counter c = {counts, 0};
+  if (bins <= kSubBins) {
+    for (uint64_t& v : copies) v = 0;
+    c = {copies, kSubBins};
+  }
+  size_t used = 0;
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    used = bin4(x + i, p, buf, used);
+    used = bin4(x + i + 4, p, buf, used);
+    if (used >= kIndexBuffer) {
+      count(buf, used, c);
+      used = 0;
+    }
+  }
+  for (; i < n; i += 4) {
+    float xb[4];  // NaN padding is never counted
+    const size_t k = n - i >= 4 ? 4 : n - i;
+    for (size_t j = 0; j < 4; ++j) xb[j] = __builtin_nanf("");
+    memcpy(xb, x + i, k * sizeof(float));
+    used = bin4(xb, p, buf, used);
+  }
+  count(buf, used, c);
+  finish(c, bins, counts);
+}
+
+}  // namespace
+
+const StatsKernels stats_simd128 = {error_sums_simd128, error_sums_each_simd128, histogram_simd128};
+
+}  // namespace mp
+
+#endif  // __wasm_simd128__
