@@ -36,6 +36,19 @@ describe.each(combos)('Promise forms on $label', (combo) => {
     expect(await dequantizeAsync(t)).toEqual(dequantizeLinear(t.data, { scale: t.scale, zeroPoint: t.zeroPoint, axis: 0, shape: [3, 16667] }));
   });
 
+  it('handle sub-array views of bigger buffers (inputs and outputs)', async () => {
+    use(combo);
+    const big = randomData(100_000, 9);
+    const x = big.subarray(50_001, 50_001 + 777);
+    const backing = new Int8Array(1000);
+    const out = backing.subarray(3, 3 + 777);
+    const opts = { scale: 0.02, zeroPoint: 1, dtype: 'int8' as const };
+    await quantizeLinearAsync(x, { ...opts, out });
+    expect(out).toEqual(quantizeLinear(x.slice(), opts));
+    expect(Array.from(backing.subarray(0, 3))).toEqual([0, 0, 0]); // nothing written outside the view
+    expect(Array.from(backing.subarray(780))).toEqual(new Array(220).fill(0));
+  });
+
   it('write into the given out buffer', async () => {
     use(combo);
     const x = randomData(1000, 3);

@@ -21,6 +21,14 @@ function readWasmBytes(): Uint8Array<ArrayBuffer> {
   }
 }
 
+/**
+ * What to post to the worker: structured cloning a view copies its whole
+ * ArrayBuffer, so a small view of a big buffer is sliced to its own bytes first.
+ */
+function own<T extends Float32Array | Uint16Array | Int8Array | Uint8Array>(view: T): T {
+  return view.byteLength === view.buffer.byteLength ? view : (view.slice() as T);
+}
+
 function check(fn: string, status: number): void {
   if (status !== 0) throw nativeStatusError(fn, status);
 }
@@ -103,12 +111,12 @@ export function loadWasmBackend(): Backend {
     // Inputs are copied to the worker (structured clone); the result comes back
     // in a transferred buffer and is copied into the caller's output.
     async quantizeLinearAsync(x, out, p) {
-      const reply = await worker.run({ op: 'quantize', input: x, params: p, signed: out instanceof Int8Array });
+      const reply = await worker.run({ op: 'quantize', input: own(x), params: p, signed: out instanceof Int8Array });
       check('quantizeLinearAsync', reply.status);
       out.set(reply.output as ByteArray);
     },
     async dequantizeLinearAsync(q, out, p) {
-      const reply = await worker.run({ op: 'dequantize', input: q, params: p, signed: q instanceof Int8Array });
+      const reply = await worker.run({ op: 'dequantize', input: own(q), params: p, signed: q instanceof Int8Array });
       check('dequantizeLinearAsync', reply.status);
       out.set(reply.output as Float32Array);
     },
@@ -119,12 +127,12 @@ export function loadWasmBackend(): Backend {
       kernels.castUp(kind, h, out);
     },
     async castDownAsync(kind, x, out) {
-      const reply = await worker.run({ op: 'castDown', kind, input: x });
+      const reply = await worker.run({ op: 'castDown', kind, input: own(x) });
       new Uint16Array(out.buffer, out.byteOffset, out.length).set(reply.output as Uint16Array);
       return reply.counts!;
     },
     async castUpAsync(kind, h, out) {
-      const reply = await worker.run({ op: 'castUp', kind, input: h });
+      const reply = await worker.run({ op: 'castUp', kind, input: own(h) });
       new Uint32Array(out.buffer, out.byteOffset, out.length).set(reply.output as Uint32Array);
     },
     errorSums(x, y, l, sums) {
@@ -134,15 +142,15 @@ export function loadWasmBackend(): Backend {
       kernels.histogram(x, lo, hi, counts);
     },
     async errorSumsAsync(x, y, l, sums) {
-      const reply = await worker.run({ op: 'errorSums', input: x, other: y, layout: l, sums });
+      const reply = await worker.run({ op: 'errorSums', input: own(x), other: own(y), layout: l, sums });
       sums.set(reply.output as Float64Array);
     },
     async histogramAsync(x, lo, hi, counts) {
-      const reply = await worker.run({ op: 'histogram', input: x, lo, hi, bins: counts.length });
+      const reply = await worker.run({ op: 'histogram', input: own(x), lo, hi, bins: counts.length });
       counts.set(reply.output as Float64Array);
     },
     async minMaxAsync(x, l, mins, maxs) {
-      const reply = await worker.run({ op: 'minMax', input: x, layout: l, mins, maxs });
+      const reply = await worker.run({ op: 'minMax', input: own(x), layout: l, mins, maxs });
       if (reply.status < 0) {
         mins.set(reply.mins!);
         maxs.set(reply.maxs!);
