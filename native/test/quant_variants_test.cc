@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "../dispatch/cpu_features.h"
+#include "variant_test_util.h"
 #include "../kernels/quant/quant_kernels.h"
 
 namespace {
@@ -56,76 +57,14 @@ std::vector<Table> runnable_tables() {
   return t;
 }
 
-uint32_t bits_of(float f) {
-  uint32_t b;
-  memcpy(&b, &f, 4);
-  return b;
-}
-
-float from_bits(uint32_t b) {
-  float f;
-  memcpy(&f, &b, 4);
-  return f;
-}
-
-// ---------------------------------------------------------------------------
-// Reporting
-
-long long g_checks = 0;
-long long g_failures = 0;
-
-void fail(const char* variant, const char* fn, const std::string& what) {
-  if (g_failures < 20) fprintf(stderr, "MISMATCH %s.%s: %s\n", variant, fn, what.c_str());
-  ++g_failures;
-}
-
-std::string fmt(const char* f, ...) __attribute__((format(printf, 1, 2)));
-std::string fmt(const char* f, ...) {
-  char buf[512];
-  va_list ap;
-  va_start(ap, f);
-  vsnprintf(buf, sizeof buf, f, ap);
-  va_end(ap);
-  return buf;
-}
-
 // ---------------------------------------------------------------------------
 // Buffers: exactly `off + n` elements (ASan catches reads past them) and, for
 // outputs, kGuard extra elements that must come back unchanged.
 
 constexpr size_t kGuard = 64;
 
-template <typename T>
-struct Buf {
-  std::unique_ptr<T[]> p;
-  size_t size;
-  Buf(size_t off, size_t n, size_t guard = 0) : p(new T[off + n + guard]), size(off + n + guard) {}
-  T* at(size_t off) { return p.get() + off; }
-};
-
-template <typename T>
-void fill_sentinel(Buf<T>& b) {
-  memset(b.p.get(), 0xA5, b.size * sizeof(T));
-}
-
-template <typename T>
-bool guards_intact(Buf<T>& b, size_t off, size_t n) {
-  const unsigned char* c = reinterpret_cast<const unsigned char*>(b.p.get());
-  for (size_t i = 0; i < b.size * sizeof(T); ++i) {
-    if (i >= off * sizeof(T) && i < (off + n) * sizeof(T)) continue;
-    if (c[i] != 0xA5) return false;
-  }
-  return true;
-}
-
 // ---------------------------------------------------------------------------
 // Data
-
-std::mt19937 g_rng(12345);
-
-uint32_t rnd32() { return static_cast<uint32_t>(g_rng()); }
-double uniform(double lo, double hi) { return std::uniform_real_distribution<double>(lo, hi)(g_rng); }
-int rnd_int(int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(g_rng); }
 
 const float kSpecials[] = {
     NAN, -NAN, INFINITY, -INFINITY, 0.0f, -0.0f, FLT_MAX, -FLT_MAX, FLT_MIN, -FLT_MIN,
