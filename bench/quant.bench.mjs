@@ -3,7 +3,7 @@
 //
 // Every figure is the median of repeated runs. GB/s counts bytes read + written
 // (quantize: 4 + 1 bytes an element; dequantize: 1 + 4; range: 4; casts: 4 + 2;
-// quantizationError: 4 + 4 read). The yardstick
+// quantizationError: 4 + 4 read; fakeQuantize: 4 in, 4 + 1 out). The yardstick
 // is a single-core copy (TypedArray.prototype.set, 4 bytes read + 4 written an
 // element) of the same number of float32 elements, measured in the same run;
 // "% copy" is the kernel's GB/s over the copy's GB/s.
@@ -137,6 +137,7 @@ for (const n of SIZES) {
   const q = new Int8Array(n);
   const deq = new Float32Array(n);
   const h16 = new Uint16Array(n);
+  const qMask = new Uint8Array(n);
   console.log(`n = ${n} (${(4 * n / 2 ** 20).toFixed(n < 65536 ? 3 : 0)} MiB float32): copy ${fmt(copyTime * 1e3, 3)} ms, ${fmt(copyGBs)} GB/s`);
   console.log('  target            op                 ms/call   µs/call    Gelem/s   GB/s    % copy');
   for (const t of targets()) {
@@ -160,6 +161,8 @@ for (const n of SIZES) {
       ops.push(['fp32→bf16 → out', 6, () => mp.toBFloat16(x, hOut)]);
       ops.push(['bf16→fp32 → out', 6, () => mp.fromBFloat16(h16, fOut)]);
       ops.push(['quantizationError', 8, () => mp.quantizationError(x, deq)]);
+      const fqOut = { scale: SCALE, zeroPoint: ZP, dtype: 'int8', out: deq, mask: qMask };
+      ops.push(['fakeQuantize → out', 9, () => mp.fakeQuantize(x, fqOut)]);
     } else {
       ops.push(['quantize → out', 5, () => js.quantize(x, SCALE, ZP, q)]);
       ops.push(['quantize fresh', 5, () => js.quantize(x, SCALE, ZP, new Int8Array(n))]);

@@ -28,6 +28,14 @@ export {
   type Histogram,
   type QuantizationErrorOptions,
 } from './quant/error.js';
+export {
+  fakeQuantize,
+  fakeQuantizeAsync,
+  fakeQuantizeBackward,
+  fakeQuantizeBackwardAsync,
+  type FakeQuantizeOptions,
+  type FakeQuantizeResult,
+} from './quant/fake.js';
 export type {
   QuantDType,
   QuantArray,

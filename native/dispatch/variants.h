@@ -3,6 +3,7 @@
 #define MODELPRESS_VARIANTS_H
 
 #include "../kernels/cast/cast_kernels.h"
+#include "../kernels/qat/qat_kernels.h"
 #include "../kernels/quant/quant_kernels.h"
 #include "../kernels/stats/stats_kernels.h"
 
@@ -14,6 +15,7 @@ struct Variant {
   const QuantKernels* quant;   // one table per kernel family
   const CastKernels* cast;
   const StatsKernels* stats;
+  const QatKernels* qat;
 };
 
 // The variant in use: the best supported one, unless capped by mp_set_cpu_cap.

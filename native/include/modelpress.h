@@ -72,6 +72,19 @@ MP_API mp_status mp_dequantize_linear(const uint8_t* q, float* out, size_t n, si
                                       const int32_t* zero_points, size_t n_params, int32_t qtype);
 
 /*
+ * Fake quantization for quantization-aware training: out = DequantizeLinear(
+ * QuantizeLinear(x)) exactly, and mask[i] = 1 where round_half_to_even(x / scale) +
+ * zero_point lies inside the qtype's range before saturation, else 0 (NaN, +-Inf and
+ * clamped values): the straight-through estimator's gradient mask.
+ */
+MP_API mp_status mp_fake_quantize(const float* x, float* out, uint8_t* mask, size_t n, size_t offset,
+                                  size_t axis_len, size_t inner, const float* scales,
+                                  const int32_t* zero_points, size_t n_params, int32_t qtype);
+
+/* out[i] = mask[i] ? grad[i] : 0 (the backward pass of fake quantization). */
+MP_API mp_status mp_mask_gradient(const float* grad, const uint8_t* mask, float* out, size_t n);
+
+/*
  * Range finding. Folds the elements into mins[p] / maxs[p] (p = parameter index as
  * above); the caller initialises them (to +Inf / -Inf for a fresh search), so chunks
  * accumulate. If any element is NaN or +-Inf, returns MP_ERR_NON_FINITE and writes the

@@ -12,6 +12,7 @@ namespace mp_napi {
 void register_quant(Napi::Env env, Napi::Object exports);
 void register_cast(Napi::Env env, Napi::Object exports);
 void register_stats(Napi::Env env, Napi::Object exports);
+void register_qat(Napi::Env env, Napi::Object exports);
 }  // namespace mp_napi
 
 namespace {
@@ -32,6 +33,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   mp_napi::register_quant(env, exports);
   mp_napi::register_cast(env, exports);
   mp_napi::register_stats(env, exports);
+  mp_napi::register_qat(env, exports);
   exports.Set("compiledVariants", Napi::Function::New(env, CompiledVariants, "compiledVariants"));
   exports.Set("supportedVariants", Napi::Function::New(env, SupportedVariants, "supportedVariants"));
   exports.Set("cpuVariant", Napi::Function::New(env, CpuVariant, "cpuVariant"));

@@ -132,6 +132,20 @@ static void casts_and_stats() {
   CHECK(mp_histogram(y, 4, 0.0, 1.0, 0, bins) == MP_ERR_RANGE);
 }
 
+static void fake_quantization() {
+  float x[4] = {0.5f, 1.0f, 100.0f, NAN}, out[4], grad[4] = {1, 2, 3, 4}, g[4];
+  uint8_t mask[4];
+  float s = 0.5f, bad = -1.0f;
+  int32_t zp = 0;
+  CHECK(mp_fake_quantize(x, out, mask, 4, 0, 1, 1, &s, &zp, 1, MP_QTYPE_INT8) == MP_OK);
+  CHECK(out[0] == 0.5f && out[1] == 1.0f && out[2] == 63.5f && out[3] == 0.0f);
+  CHECK(mask[0] == 1 && mask[1] == 1 && mask[2] == 0 && mask[3] == 0);
+  CHECK(mp_fake_quantize(x, out, nullptr, 4, 0, 1, 1, &s, &zp, 1, MP_QTYPE_INT8) == MP_ERR_NULL_POINTER);
+  CHECK(mp_fake_quantize(x, out, mask, 4, 0, 1, 1, &bad, &zp, 1, MP_QTYPE_INT8) == MP_ERR_SCALE);
+  CHECK(mp_mask_gradient(grad, mask, g, 4) == MP_OK && g[0] == 1 && g[1] == 2 && g[2] == 0 && g[3] == 0);
+  CHECK(mp_mask_gradient(grad, nullptr, g, 4) == MP_ERR_NULL_POINTER);
+}
+
 static void cpu_cap() {
   const char* best = mp_cpu_variant();
   CHECK(strstr(mp_compiled_variants(), best) != nullptr);
@@ -146,6 +160,7 @@ int main() {
   chunked_walk();
   range_with_offsets();
   casts_and_stats();
+  fake_quantization();
   cpu_cap();
   printf("abi_test: %s  variant=%s  compiled=%s  supported=%s\n", failures ? "FAIL" : "PASS", mp_cpu_variant(),
          mp_compiled_variants(), mp_supported_variants());

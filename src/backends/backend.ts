@@ -70,6 +70,14 @@ export interface Backend {
   /** counts[b] = how many x fall in bin b of counts.length equal bins over [lo, hi]. */
   histogram(x: Float32Array, lo: number, hi: number, counts: Float64Array): void;
 
+  /**
+   * Fake quantization: out = dequantize(quantize(x)); mask[i] = 1 where the
+   * rounded value was representable (no saturation, not NaN/±Inf), else 0.
+   */
+  fakeQuantize(x: Float32Array, out: Float32Array, mask: Uint8Array, p: LinearParams): void;
+  /** out[i] = mask[i] ? grad[i] : 0. */
+  maskGradient(grad: Float32Array, mask: Uint8Array, out: Float32Array): void;
+
   /** The same, off the JS thread. Inputs must not be modified until the promise settles. */
   quantizeLinearAsync(x: Float32Array, out: ByteArray, p: LinearParams): Promise<void>;
   dequantizeLinearAsync(q: ByteArray, out: Float32Array, p: LinearParams): Promise<void>;
@@ -78,4 +86,6 @@ export interface Backend {
   castUpAsync(kind: HalfKind, h: Uint16Array, out: Float32Array): Promise<void>;
   errorSumsAsync(x: Float32Array, y: Float32Array, layout: RangeLayout, sums: Float64Array): Promise<void>;
   histogramAsync(x: Float32Array, lo: number, hi: number, counts: Float64Array): Promise<void>;
+  fakeQuantizeAsync(x: Float32Array, out: Float32Array, mask: Uint8Array, p: LinearParams): Promise<void>;
+  maskGradientAsync(grad: Float32Array, mask: Uint8Array, out: Float32Array): Promise<void>;
 }

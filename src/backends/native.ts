@@ -33,6 +33,12 @@ interface Addon {
   errorSumsAsync(x: Float32Array, y: Float32Array, axisLen: number, inner: number, sums: Float64Array): Promise<void>;
   histogram(x: Float32Array, lo: number, hi: number, counts: Float64Array): void;
   histogramAsync(x: Float32Array, lo: number, hi: number, counts: Float64Array): Promise<void>;
+  fakeQuantize(x: Float32Array, out: Float32Array, mask: Uint8Array, axisLen: number, inner: number, scales: Float32Array, zps: Int32Array, qtype: number): number;
+  fakeQuantizeTensor(x: Float32Array, out: Float32Array, mask: Uint8Array, scale: number, zp: number, qtype: number): number;
+  fakeQuantizeAsync(x: Float32Array, out: Float32Array, mask: Uint8Array, axisLen: number, inner: number, scales: Float32Array, zps: Int32Array, qtype: number): Promise<number>;
+  fakeQuantizeTensorAsync(x: Float32Array, out: Float32Array, mask: Uint8Array, scale: number, zp: number, qtype: number): Promise<number>;
+  maskGradient(grad: Float32Array, mask: Uint8Array, out: Float32Array): void;
+  maskGradientAsync(grad: Float32Array, mask: Uint8Array, out: Float32Array): Promise<void>;
   compiledVariants(): string;
   supportedVariants(): string;
   cpuVariant(): string;
@@ -152,6 +158,24 @@ export function loadNativeBackend(): Backend {
     },
     histogramAsync(x, lo, hi, counts) {
       return addon.histogramAsync(x, lo, hi, counts);
+    },
+    fakeQuantize(x, out, mask, p) {
+      const status = p.axisLen === 1
+        ? addon.fakeQuantizeTensor(x, out, mask, p.scales[0], p.zeroPoints[0], p.qtype)
+        : addon.fakeQuantize(x, out, mask, p.axisLen, p.inner, p.scales, p.zeroPoints, p.qtype);
+      check('fakeQuantize', status);
+    },
+    maskGradient(grad, mask, out) {
+      addon.maskGradient(grad, mask, out);
+    },
+    async fakeQuantizeAsync(x, out, mask, p) {
+      const status = p.axisLen === 1
+        ? await addon.fakeQuantizeTensorAsync(x, out, mask, p.scales[0], p.zeroPoints[0], p.qtype)
+        : await addon.fakeQuantizeAsync(x, out, mask, p.axisLen, p.inner, p.scales, p.zeroPoints, p.qtype);
+      check('fakeQuantizeAsync', status);
+    },
+    maskGradientAsync(grad, mask, out) {
+      return addon.maskGradientAsync(grad, mask, out);
     },
     minMaxAsync(x, l, mins, maxs) {
       return addon.minMaxAsync(x, l.axisLen, l.inner, mins, maxs);

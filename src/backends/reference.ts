@@ -93,6 +93,26 @@ export const referenceBackend: Backend = {
   errorSums,
   histogram,
 
+  fakeQuantize(x: Float32Array, out: Float32Array, mask: Uint8Array, p: LinearParams): void {
+    const [qmin, qmax] = qtypeRange(p.qtype);
+    for (let i = 0; i < x.length; i++) {
+      const k = paramIndex(i, p.axisLen, p.inner);
+      const scale = p.scales[k];
+      const zp = p.zeroPoints[k];
+      const v = Math.fround(x[i] / scale);
+      const unclamped = Number.isNaN(v) ? NaN : roundHalfToEven(v) + zp;
+      mask[i] = unclamped >= qmin && unclamped <= qmax ? 1 : 0;
+      out[i] = dequantizeOne(quantizeOne(x[i], scale, zp, qmin, qmax), scale, zp);
+    }
+  },
+
+  maskGradient(grad: Float32Array, mask: Uint8Array, out: Float32Array): void {
+    // As bits, so that a NaN gradient passes through untouched where it is kept.
+    const g = new Uint32Array(grad.buffer, grad.byteOffset, grad.length);
+    const o = new Uint32Array(out.buffer, out.byteOffset, out.length);
+    for (let i = 0; i < grad.length; i++) o[i] = mask[i] !== 0 ? g[i] : 0;
+  },
+
   // The reference runs on the calling thread; the Promise forms exist so that the
   // same tests run on every backend.
   async quantizeLinearAsync(x, out, p) {
@@ -115,5 +135,11 @@ export const referenceBackend: Backend = {
   },
   async histogramAsync(x, lo, hi, counts) {
     histogram(x, lo, hi, counts);
+  },
+  async fakeQuantizeAsync(x, out, mask, p) {
+    referenceBackend.fakeQuantize(x, out, mask, p);
+  },
+  async maskGradientAsync(grad, mask, out) {
+    referenceBackend.maskGradient(grad, mask, out);
   },
 };

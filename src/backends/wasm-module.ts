@@ -31,6 +31,8 @@ interface Exports {
   mp_bf16_to_f32(h: number, out: number, n: number): number;
   mp_error_sums(x: number, y: number, n: number, offset: number, axisLen: number, inner: number, sums: number, nParams: number): number;
   mp_histogram(x: number, n: number, lo: number, hi: number, bins: number, counts: number): number;
+  mp_fake_quantize(x: number, out: number, mask: number, n: number, offset: number, axisLen: number, inner: number, scales: number, zps: number, nParams: number, qtype: number): number;
+  mp_mask_gradient(grad: number, mask: number, out: number, n: number): number;
   _initialize?: () => void;
 }
 
@@ -63,6 +65,7 @@ export class WasmKernels {
   private f64!: Float64Array;
   private readonly inPtr: number; // CHUNK float32 (or bytes)
   private readonly outPtr: number; // CHUNK float32 (or bytes)
+  private readonly maskPtr: number; // CHUNK bytes
   private paramsPtr = 0; // scales, then zero points / mins, then maxs
   private paramsCap = 0;
   private readonly badPtr: number; // also the three uint64 counts of a down-cast
@@ -72,6 +75,7 @@ export class WasmKernels {
     this.ex._initialize?.();
     this.inPtr = this.alloc(CHUNK * 4);
     this.outPtr = this.alloc(CHUNK * 4);
+    this.maskPtr = this.alloc(CHUNK);
     this.badPtr = this.alloc(24);
   }
 
@@ -257,5 +261,32 @@ export class WasmKernels {
     }
     const base = countsPtr >> 2;
     for (let b = 0; b < bins; b++) counts[b] = this.u32[base + 2 * b] + this.u32[base + 2 * b + 1] * 2 ** 32;
+  }
+
+  /** out = dequantize(quantize(x)) and the straight-through mask. Returns the status. */
+  fakeQuantize(x: Float32Array, out: Float32Array, mask: Uint8Array, p: LinearParams): number {
+    const { scales, zps } = this.writeParams(p);
+    for (let off = 0; off < x.length; off += CHUNK) {
+      const len = Math.min(CHUNK, x.length - off);
+      this.f32.set(x.subarray(off, off + len), this.inPtr >> 2);
+      const s = this.ex.mp_fake_quantize(this.inPtr, this.outPtr, this.maskPtr, len, off, p.axisLen, p.inner, scales, zps, p.axisLen, p.qtype);
+      if (s !== 0) return s;
+      out.set(this.f32.subarray(this.outPtr >> 2, (this.outPtr >> 2) + len), off);
+      mask.set(this.u8.subarray(this.maskPtr, this.maskPtr + len), off);
+    }
+    return 0;
+  }
+
+  /** out[i] = mask[i] ? grad[i] : 0, copied as bits. */
+  maskGradient(grad: Float32Array, mask: Uint8Array, out: Float32Array): void {
+    const outBits = new Uint32Array(out.buffer, out.byteOffset, out.length);
+    for (let off = 0; off < grad.length; off += CHUNK) {
+      const len = Math.min(CHUNK, grad.length - off);
+      this.f32.set(grad.subarray(off, off + len), this.inPtr >> 2);
+      this.u8.set(mask.subarray(off, off + len), this.maskPtr);
+      const s = this.ex.mp_mask_gradient(this.inPtr, this.maskPtr, this.outPtr, len);
+      if (s !== 0) throw new Error(`modelpress.wasm: mp_mask_gradient returned status ${s}`);
+      outBits.set(this.u32.subarray(this.outPtr >> 2, (this.outPtr >> 2) + len), off);
+    }
   }
 }

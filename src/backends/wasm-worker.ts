@@ -14,7 +14,9 @@ export type WorkerRequest =
   | { id: number; op: 'castDown'; kind: HalfKind; input: Float32Array }
   | { id: number; op: 'castUp'; kind: HalfKind; input: Uint16Array }
   | { id: number; op: 'errorSums'; input: Float32Array; other: Float32Array; layout: RangeLayout; sums: Float64Array }
-  | { id: number; op: 'histogram'; input: Float32Array; lo: number; hi: number; bins: number };
+  | { id: number; op: 'histogram'; input: Float32Array; lo: number; hi: number; bins: number }
+  | { id: number; op: 'fakeQuantize'; input: Float32Array; params: LinearParams }
+  | { id: number; op: 'maskGradient'; input: Float32Array; mask: Uint8Array };
 
 export interface WorkerReply {
   id: number;
@@ -24,6 +26,7 @@ export interface WorkerReply {
   mins?: Float32Array;
   maxs?: Float32Array;
   counts?: CastCounts;
+  mask?: Uint8Array;
   error?: string;
 }
 
@@ -58,6 +61,16 @@ if (parentPort !== null) {
       } else if (req.op === 'errorSums') {
         kernels.errorSums(req.input, req.other, req.layout, req.sums);
         port.postMessage({ id: req.id, status: 0, output: req.sums } satisfies WorkerReply);
+      } else if (req.op === 'fakeQuantize') {
+        const output = new Float32Array(req.input.length);
+        const mask = new Uint8Array(req.input.length);
+        const status = kernels.fakeQuantize(req.input, output, mask, req.params);
+        port.postMessage({ id: req.id, status, output, mask } satisfies WorkerReply, [output.buffer, mask.buffer]);
+      } else if (req.op === 'maskGradient') {
+        const output = new Float32Array(req.input.length);
+        kernels.maskGradient(req.input, req.mask, output);
+        const bits = new Uint32Array(output.buffer);
+        port.postMessage({ id: req.id, status: 0, output: bits } satisfies WorkerReply, [bits.buffer]);
       } else if (req.op === 'histogram') {
         const output = new Float64Array(req.bins);
         kernels.histogram(req.input, req.lo, req.hi, output);

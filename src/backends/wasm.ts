@@ -149,6 +149,22 @@ export function loadWasmBackend(): Backend {
       const reply = await worker.run({ op: 'histogram', input: own(x), lo, hi, bins: counts.length });
       counts.set(reply.output as Float64Array);
     },
+    fakeQuantize(x, out, mask, p) {
+      check('fakeQuantize', kernels.fakeQuantize(x, out, mask, p));
+    },
+    maskGradient(grad, mask, out) {
+      kernels.maskGradient(grad, mask, out);
+    },
+    async fakeQuantizeAsync(x, out, mask, p) {
+      const reply = await worker.run({ op: 'fakeQuantize', input: own(x), params: p });
+      check('fakeQuantizeAsync', reply.status);
+      out.set(reply.output as Float32Array);
+      mask.set(reply.mask!);
+    },
+    async maskGradientAsync(grad, mask, out) {
+      const reply = await worker.run({ op: 'maskGradient', input: own(grad), mask: own(mask) });
+      new Uint32Array(out.buffer, out.byteOffset, out.length).set(reply.output as Uint32Array);
+    },
     async minMaxAsync(x, l, mins, maxs) {
       const reply = await worker.run({ op: 'minMax', input: own(x), layout: l, mins, maxs });
       if (reply.status < 0) {
