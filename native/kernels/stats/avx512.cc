@@ -9,6 +9,7 @@
 // Tails use masked loads and stores, which never touch the masked-off bytes.
 // No fused multiply-adds: every product and sum is its own IEEE operation, as in
 // ref.cc (the build uses -ffp-contract=off).
+#include "histogram_counter.h"
 #include "stats_kernels.h"
 
 #if defined(__x86_64__) || defined(_M_X64)
@@ -26,6 +27,8 @@
 
 namespace mp {
 namespace {
+
+using namespace histogram_counter;
 
 // ---------------------------------------------------------------------------
 // error_sums
@@ -187,20 +190,6 @@ MP_AVX512 void error_sums_each_avx512(const float* x, const float* y, size_t n, 
 // of the vector (compress) and appended to a buffer; the buffer is then counted
 // with plain scalar increments in a loop of predictable length.
 
-constexpr size_t kIndexBuffer = 1024;
-
-// With few bins, most increments hit the same few counters in a row, and each waits
-// for the previous one to the same address (store-to-load forwarding, or a memory
-// dependence misprediction); four interleaved copies of the counts, added up at the
-// end, break those chains. Larger bin counts are incremented in place. (All
-// counters are uint64_t, as counts is: no overflow to guard against.)
-constexpr uint32_t kSubBins = 64;
-
-struct Counter {
-  uint64_t* target;  // counts (stride 0) or four copies of kSubBins each
-  size_t stride;
-};
-
 struct BinParams {
   __m512d lo, hi, inv_width, last;
 };
@@ -230,27 +219,6 @@ MP_AVX512 inline size_t bin16(__m512 xf, __mmask16 in, const BinParams& p, uint3
   return used + static_cast<size_t>(_mm_popcnt_u32(valid));
 }
 
-MP_AVX512 inline void count(const uint32_t* idx, size_t k, const Counter& c) {
-  uint64_t* t = c.target;
-  const size_t s = c.stride;
-  size_t j = 0;
-  for (; j + 4 <= k; j += 4) {
-    ++t[idx[j]];
-    ++t[s + idx[j + 1]];
-    ++t[2 * s + idx[j + 2]];
-    ++t[3 * s + idx[j + 3]];
-  }
-  for (; j < k; ++j) ++t[idx[j]];
-}
-
-// Adds the copies into counts.
-MP_AVX512 inline void finish(const Counter& c, uint32_t bins, uint64_t* counts) {
-  if (c.target == counts) return;
-  const uint64_t* t = c.target;
-  for (uint32_t b = 0; b < bins; ++b)
-    counts[b] += t[b] + t[kSubBins + b] + t[2 * kSubBins + b] + t[3 * kSubBins + b];
-}
-
 MP_AVX512 void histogram_avx512(const float* x, size_t n, double lo, double hi, double inv_width,
                                 uint32_t bins, uint64_t* counts) {
   BinParams p;
@@ -260,11 +228,7 @@ MP_AVX512 void histogram_avx512(const float* x, size_t n, double lo, double hi, 
   p.last = _mm512_set1_pd(static_cast<double>(bins - 1));
   alignas(64) uint32_t buf[kIndexBuffer + 16];  // aligned: full 64-byte stores stay aligned
   uint64_t copies[4 * kSubBins];
-  Counter c = {counts, 0};
-  if (bins <= kSubBins) {
-    for (uint64_t& v : copies) v = 0;
-    c = {copies, kSubBins};
-  }
+  const Counter c = make_counter(bins, copies, counts);
   size_t used = 0;
   size_t i = 0;
   for (; i + 16 <= n; i += 16) {

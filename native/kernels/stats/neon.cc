@@ -8,6 +8,7 @@
 // scalar path to keep in step with the reference.
 // No fused multiply-adds: every product and sum is its own IEEE operation, as in
 // ref.cc (vmulq + vaddq, and the build uses -ffp-contract=off).
+#include "histogram_counter.h"
 #include "stats_kernels.h"
 
 #if defined(__aarch64__)
@@ -17,6 +18,8 @@
 
 namespace mp {
 namespace {
+
+using namespace histogram_counter;
 
 // "v > m ? v : m": the reference's update of a maximum (a NaN v leaves m alone;
 // FMAX would propagate it).
@@ -170,20 +173,6 @@ void error_sums_each_neon(const float* x, const float* y, size_t n, ErrorSums* a
 // which is then counted with plain scalar increments in a loop of predictable
 // length.
 
-constexpr size_t kIndexBuffer = 1024;
-
-// With few bins, most increments hit the same few counters in a row, and each waits
-// for the previous one to the same address (store-to-load forwarding, or a memory
-// dependence misprediction); four interleaved copies of the counts, added up at the
-// end, break those chains. Larger bin counts are incremented in place. (All
-// counters are uint64_t, as counts is: no overflow to guard against.)
-constexpr uint32_t kSubBins = 64;
-
-struct Counter {
-  uint64_t* target;  // counts (stride 0) or four copies of kSubBins each
-  size_t stride;
-};
-
 struct BinParams {
   float64x2_t lo, hi, inv_width, last;
 };
@@ -217,27 +206,6 @@ inline size_t bin4(float32x4_t xf, const BinParams& p, uint32_t* buf, size_t use
   return used;
 }
 
-inline void count(const uint32_t* idx, size_t k, const Counter& c) {
-  uint64_t* t = c.target;
-  const size_t s = c.stride;
-  size_t j = 0;
-  for (; j + 4 <= k; j += 4) {
-    ++t[idx[j]];
-    ++t[s + idx[j + 1]];
-    ++t[2 * s + idx[j + 2]];
-    ++t[3 * s + idx[j + 3]];
-  }
-  for (; j < k; ++j) ++t[idx[j]];
-}
-
-// Adds the copies into counts.
-inline void finish(const Counter& c, uint32_t bins, uint64_t* counts) {
-  if (c.target == counts) return;
-  const uint64_t* t = c.target;
-  for (uint32_t b = 0; b < bins; ++b)
-    counts[b] += t[b] + t[kSubBins + b] + t[2 * kSubBins + b] + t[3 * kSubBins + b];
-}
-
 void histogram_neon(const float* x, size_t n, double lo, double hi, double inv_width,
                     uint32_t bins, uint64_t* counts) {
   BinParams p;
@@ -247,11 +215,7 @@ void histogram_neon(const float* x, size_t n, double lo, double hi, double inv_w
   p.last = vdupq_n_f64(static_cast<double>(bins - 1));
   uint32_t buf[kIndexBuffer + 8];
   uint64_t copies[4 * kSubBins];
-  Counter c = {counts, 0};
-  if (bins <= kSubBins) {
-    for (uint64_t& v : copies) v = 0;
-    c = {copies, kSubBins};
-  }
+  const Counter c = make_counter(bins, copies, counts);
   size_t used = 0;
   size_t i = 0;
   for (; i + 8 <= n; i += 8) {
