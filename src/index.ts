@@ -7,7 +7,7 @@
  */
 export { quantizeLinear, quantizeLinearAsync, dequantizeLinear, dequantizeLinearAsync } from './quant/linear.js';
 export { quantize, quantizeAsync, dequantize, dequantizeAsync, findRange, findRangeAsync, type Range } from './quant/quantize.js';
-export { qparamsFromRange, type QParams } from './quant/range.js';
+export { qparamsFromRange, qparamsForRange, type QParams } from './quant/range.js';
 export {
   toFloat16,
   fromFloat16,
@@ -36,7 +36,45 @@ export {
   type FakeQuantizeOptions,
   type FakeQuantizeResult,
 } from './quant/fake.js';
+export {
+  quantizeBlocks,
+  quantizeBlocksAsync,
+  dequantizeBlocks,
+  dequantizeBlocksAsync,
+  quantizeRows,
+  quantizeRowsAsync,
+  type BlockQuantizeOptions,
+  type BlockQuantizedTensor,
+  type RowQuantizeOptions,
+} from './quant/blocks.js';
+export { packInt4, packInt4Async, unpackInt4, unpackInt4Async, type UnpackInt4Options } from './quant/int4.js';
+export {
+  kmeansQuantize,
+  kmeansQuantizeAsync,
+  codebookDequantize,
+  codebookDequantizeAsync,
+  pow2Quantize,
+  pow2QuantizeAsync,
+  pow2Dequantize,
+  pow2DequantizeAsync,
+  packBits,
+  unpackBits,
+  type KmeansQuantizeOptions,
+  type CodebookTensor,
+  type Pow2QuantizeOptions,
+  type Pow2Tensor,
+} from './quant/codebook.js';
+export {
+  MinMaxObserver,
+  MovingAverageMinMaxObserver,
+  type ObserverOptions,
+  type MinMaxObserverOptions,
+  type MovingAverageObserverOptions,
+  type ObserverQParams,
+} from './quant/observers.js';
+export { HistogramObserver, type HistogramObserverOptions, type HistogramMethod } from './quant/histogram-observer.js';
 export type {
+  AnyQuantDType,
   QuantDType,
   QuantArray,
   ScaleInput,

@@ -7,18 +7,14 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 out="${1:-wasm/modelpress.wasm}"
 export NODE_PATH="${NODE_PATH:-/usr/share/nodejs}"   # Debian's emcc optimiser needs acorn
+export LC_ALL=C   # the source globs below expand in one order everywhere (a deterministic build)
 
-exports='_malloc,_free,_mp_quantize_linear,_mp_dequantize_linear,_mp_min_max,_mp_compiled_variants,_mp_supported_variants,_mp_cpu_variant,_mp_set_cpu_cap,_mp_f32_to_f16,_mp_f16_to_f32,_mp_f32_to_bf16,_mp_bf16_to_f32,_mp_error_sums,_mp_histogram,_mp_fake_quantize,_mp_mask_gradient'
+exports='_malloc,_free,_mp_quantize_linear,_mp_dequantize_linear,_mp_min_max,_mp_compiled_variants,_mp_supported_variants,_mp_cpu_variant,_mp_set_cpu_cap,_mp_f32_to_f16,_mp_f16_to_f32,_mp_f32_to_bf16,_mp_bf16_to_f32,_mp_error_sums,_mp_histogram,_mp_fake_quantize,_mp_mask_gradient,_mp_quantize_blocked,_mp_dequantize_blocked,_mp_min_max_blocked,_mp_quantize_groups,_mp_pack_int4,_mp_unpack_int4,_mp_kmeans,_mp_lookup,_mp_pow2_quantize'
 
 emcc -std=c++17 -O3 -msimd128 -ffp-contract=off -fno-exceptions -fno-rtti \
   --no-entry -sSTANDALONE_WASM -sALLOW_MEMORY_GROWTH=1 -sINITIAL_MEMORY=4MB -sMAXIMUM_MEMORY=4GB \
   -sTOTAL_STACK=256KB -sEXPORTED_FUNCTIONS="$exports" -sFILESYSTEM=0 \
   -ffile-prefix-map="$PWD"=. \
-  native/dispatch/cpu_features.cc native/dispatch/variants.cc native/dispatch/quant_abi.cc \
-  native/dispatch/cast_abi.cc native/dispatch/stats_abi.cc native/dispatch/qat_abi.cc \
-  native/kernels/quant/ref.cc native/kernels/quant/simd128.cc \
-  native/kernels/cast/ref.cc native/kernels/cast/simd128.cc \
-  native/kernels/stats/ref.cc native/kernels/stats/simd128.cc \
-  native/kernels/qat/ref.cc native/kernels/qat/simd128.cc \
+  native/dispatch/*.cc native/kernels/*/ref.cc native/kernels/*/simd128.cc \
   -o "$out"
 echo "built $out ($(wc -c < "$out") bytes)"

@@ -3,6 +3,8 @@
 #define MODELPRESS_VARIANTS_H
 
 #include "../kernels/cast/cast_kernels.h"
+#include "../kernels/codebook/codebook_kernels.h"
+#include "../kernels/int4/int4_kernels.h"
 #include "../kernels/qat/qat_kernels.h"
 #include "../kernels/quant/quant_kernels.h"
 #include "../kernels/stats/stats_kernels.h"
@@ -16,6 +18,8 @@ struct Variant {
   const CastKernels* cast;
   const StatsKernels* stats;
   const QatKernels* qat;
+  const Int4Kernels* int4;
+  const CodebookKernels* codebook;
 };
 
 // The variant in use: the best supported one, unless capped by mp_set_cpu_cap.

@@ -49,9 +49,18 @@ typedef enum mp_status {
 } mp_status;
 
 typedef enum mp_qtype {
-  MP_QTYPE_INT8 = 1,   /* q in [-128, 127] */
-  MP_QTYPE_UINT8 = 2   /* q in [0, 255]    */
+  MP_QTYPE_INT8 = 1,   /* q in [-128, 127]                                        */
+  MP_QTYPE_UINT8 = 2,  /* q in [0, 255]                                           */
+  MP_QTYPE_INT4 = 3,   /* q in [-8, 7], two per byte, lower index in the low nibble */
+  MP_QTYPE_UINT4 = 4   /* q in [0, 15], packed the same way                       */
 } mp_qtype;
+
+/*
+ * 4-bit outputs: for MP_QTYPE_INT4 / MP_QTYPE_UINT4 the quantized side (out of a
+ * quantize, q of a dequantize) is packed: element i of the tensor is nibble i % 2
+ * of byte i / 2, so it points at byte offset / 2, offset must be even, and a call
+ * touches (n + 1) / 2 bytes (a final odd element leaves the high nibble 0).
+ */
 
 /*
  * ONNX QuantizeLinear:
@@ -70,6 +79,87 @@ MP_API mp_status mp_quantize_linear(const float* x, uint8_t* out, size_t n, size
 MP_API mp_status mp_dequantize_linear(const uint8_t* q, float* out, size_t n, size_t offset,
                                       size_t axis_len, size_t inner, const float* scales,
                                       const int32_t* zero_points, size_t n_params, int32_t qtype);
+
+/*
+ * Blocked layout (ONNX QuantizeLinear / DequantizeLinear opset 21 `block_size`):
+ * the tensor is [outer, axis_len, inner] and the parameters have the shape
+ * [outer, nb, inner] with nb = ceil(axis_len / block_size); element (o, a, j) uses
+ * parameter (o * nb + a / block_size) * inner + j. n_params must cover every
+ * parameter the call touches. Quantize / dequantize as above, any qtype.
+ */
+MP_API mp_status mp_quantize_blocked(const float* x, uint8_t* out, size_t n, size_t offset, size_t axis_len,
+                                     size_t inner, size_t block_size, const float* scales,
+                                     const int32_t* zero_points, size_t n_params, int32_t qtype);
+MP_API mp_status mp_dequantize_blocked(const uint8_t* q, float* out, size_t n, size_t offset, size_t axis_len,
+                                       size_t inner, size_t block_size, const float* scales,
+                                       const int32_t* zero_points, size_t n_params, int32_t qtype);
+/* mp_min_max over the blocked layout: mins / maxs have a slot per parameter. */
+MP_API mp_status mp_min_max_blocked(const float* x, size_t n, size_t offset, size_t axis_len, size_t inner,
+                                    size_t block_size, float* mins, float* maxs, size_t n_params,
+                                    size_t* bad_index);
+
+/*
+ * Dynamic quantization of contiguous groups in one pass: the tensor is rows of
+ * `cols` elements, each row cut into blocks of block_size (the last block of a row
+ * may be shorter; block_size >= cols gives one group per row). For each block, in
+ * order: its min and max, then scale and zero point from them (the rule of
+ * modelpress's qparamsFromRange: affine includes 0 in the range; symmetric int8 /
+ * int4 use absmax / 127 or / 7 with zero point 0, uint8 / uint4 absmax / 127.5 or
+ * / 7.5 with zero point 128 or 8; an all-zero block gets scale 1, an underflowing
+ * scale 2^-149), then QuantizeLinear of the block while it is in cache.
+ * The call covers elements [offset, offset + n), which must be whole blocks;
+ * scales / zero_points receive one entry per block, starting with the block at
+ * offset. NaN or +-Inf: MP_ERR_NON_FINITE with *bad_index = the first such
+ * element's absolute index (out and the parameters are then unspecified).
+ */
+MP_API mp_status mp_quantize_groups(const float* x, uint8_t* out, size_t n, size_t offset, size_t cols,
+                                    size_t block_size, int32_t qtype, int32_t symmetric, float* scales,
+                                    int32_t* zero_points, size_t* bad_index);
+
+/*
+ * 4-bit packing: v holds n values, one per byte (int8 in [-8, 7] for INT4, uint8
+ * in [0, 15] for UINT4); out receives (n + 1) / 2 bytes, low nibble first. A value
+ * outside the range: MP_ERR_RANGE with *bad_index = its index (out unspecified).
+ * Unpacking sign-extends (INT4) or zero-extends (UINT4) to one byte per value.
+ */
+MP_API mp_status mp_pack_int4(const uint8_t* v, uint8_t* out, size_t n, int32_t qtype, size_t* bad_index);
+MP_API mp_status mp_unpack_int4(const uint8_t* p, uint8_t* out, size_t n, int32_t qtype);
+
+/*
+ * 1-D k-means (weight sharing): k centroids (a power of two, 2..256) of the finite
+ * values x[0..n), then idx[i] = the index of the centroid nearest x[i].
+ * Deterministic for a given seed; the algorithm, step by step (every backend
+ * reproduces it exactly):
+ *  1. Initialisation, k-means++ on the sample x[0], x[s], x[2s], ... with
+ *     s = ceil(n / init_sample) (every value when init_sample >= n). Random numbers
+ *     come from xoshiro128** seeded by splitmix32 from `seed` (see kmeans.cc); a
+ *     uniform u in [0, 1) takes the top 24 bits of one output times 2^-24. The first
+ *     centroid is sample[floor(u * m)]; then d2[i] = min over chosen centroids of
+ *     float32((sample[i] - c)^2), total = sum of d2 in double in index order; if
+ *     total is 0 the remaining centroids repeat the last one chosen, else the next
+ *     centroid is sample[i] for the first i whose running sum exceeds u * total.
+ *  2. Sort the centroids ascending. Lloyd iterations, at most max_iter: bounds[j] =
+ *     float32((double(c[j]) + c[j + 1]) / 2); idx[i] = #{j : bounds[j] < x[i]}; each
+ *     centroid becomes float32(sum / count) of its values (sums in double, in index
+ *     order), or stays if it has none. Stops when no centroid changes (a fixpoint)
+ *     after *iterations iterations; idx always matches the final centroids.
+ * NaN or +-Inf: MP_ERR_NON_FINITE with *bad_index. n must be >= 1.
+ */
+MP_API mp_status mp_kmeans(const float* x, size_t n, uint32_t k, uint32_t seed, uint32_t max_iter,
+                           size_t init_sample, float* centroids, uint8_t* idx, uint32_t* iterations,
+                           size_t* bad_index);
+
+/* out[i] = table[idx[i]]; table has 256 entries (codebook and power-of-two decoding). */
+MP_API mp_status mp_lookup(const uint8_t* idx, size_t n, const float* table, float* out);
+
+/*
+ * Power-of-two quantization: codes[i] (int8) = 0 for 0, else sign(x) * (emax - e + 1)
+ * where 2^e, emin <= e <= emax, is the level nearest |x| (ties to the larger; above
+ * 2^emax saturates; below 2^(emin - 1) gives 0). Requires -125 <= emin <= emax <= 127
+ * and emax - emin <= 126 (else MP_ERR_RANGE). x must be finite (non-finite inputs get
+ * unspecified codes: check with mp_min_max first).
+ */
+MP_API mp_status mp_pow2_quantize(const float* x, size_t n, int32_t emin, int32_t emax, uint8_t* codes);
 
 /*
  * Fake quantization for quantization-aware training: out = DequantizeLinear(

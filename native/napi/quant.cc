@@ -17,40 +17,82 @@
 namespace mp_napi {
 namespace {
 
-// Arguments of quantizeLinear / dequantizeLinear: (input, out, axisLen, inner, scales, zps, qtype).
+// Arguments of quantizeLinear / dequantizeLinear: (input, out, axisLen, inner,
+// scales, zps, qtype[, blockSize]); blockSize > 0 selects the blocked layout.
 struct LinearCall {
   ArrayArg input, out, scales, zps;
-  size_t axis_len = 1, inner = 1;
+  size_t axis_len = 1, inner = 1, block_size = 0, n = 0;  // n: elements (the float side's length)
   int32_t qtype = MP_QTYPE_INT8;
   bool per_tensor = false;  // then scale / zero_point below, not the arrays
   float scale = 1.0f;
   int32_t zero_point = 0;
 };
 
-LinearCall parse_linear(const Napi::CallbackInfo& info, const char* fn, bool quantize) {
-  Napi::Env env = info.Env();
-  if (info.Length() != 7) throw_type(env, fn, "expects 7 arguments");
-  LinearCall c;
-  if (!info[6].IsNumber()) throw_type(env, fn, "qtype must be a number");
-  c.qtype = info[6].As<Napi::Number>().Int32Value();
-  if (c.qtype != MP_QTYPE_INT8 && c.qtype != MP_QTYPE_UINT8) throw_range(env, fn, "qtype must be 1 (int8) or 2 (uint8)");
-  const napi_typedarray_type bytes = c.qtype == MP_QTYPE_INT8 ? napi_int8_array : napi_uint8_array;
+int32_t qtype_arg(const Napi::CallbackInfo& info, size_t i, const char* fn) {
+  if (!info[i].IsNumber()) throw_type(info.Env(), fn, "qtype must be a number");
+  const int32_t qtype = info[i].As<Napi::Number>().Int32Value();
+  if (qtype < MP_QTYPE_INT8 || qtype > MP_QTYPE_UINT4)
+    throw_range(info.Env(), fn, "qtype must be 1 (int8), 2 (uint8), 3 (int4) or 4 (uint4)");
+  return qtype;
+}
+
+bool packed(int32_t qtype) { return qtype == MP_QTYPE_INT4 || qtype == MP_QTYPE_UINT4; }
+
+// The typed array of the quantized side, and its length rule against n elements.
+napi_typedarray_type byte_type(int32_t qtype) { return qtype == MP_QTYPE_INT8 ? napi_int8_array : napi_uint8_array; }
+
+void check_byte_length(Napi::Env env, const char* fn, int32_t qtype, size_t bytes, size_t n) {
+  if (bytes != (packed(qtype) ? (n + 1) / 2 : n))
+    throw_range(env, fn, packed(qtype) ? "the packed side must hold ceil(n / 2) bytes" : "out must have the input's length");
+}
+
+void read_sides(const Napi::CallbackInfo& info, const char* fn, bool quantize, LinearCall& c) {
   if (quantize) {
     c.input = typed_array(info, 0, fn, "x", napi_float32_array);
-    c.out = typed_array(info, 1, fn, "out", bytes);
+    c.out = typed_array(info, 1, fn, "out", byte_type(c.qtype));
+    c.n = c.input.length;
+    check_byte_length(info.Env(), fn, c.qtype, c.out.length, c.n);
   } else {
-    c.input = typed_array(info, 0, fn, "q", bytes);
+    c.input = typed_array(info, 0, fn, "q", byte_type(c.qtype));
     c.out = typed_array(info, 1, fn, "out", napi_float32_array);
+    c.n = c.out.length;
+    check_byte_length(info.Env(), fn, c.qtype, c.input.length, c.n);
   }
+}
+
+// Parameters the layout needs: axisLen (per axis) or outer * nb * inner (blocked).
+size_t params_needed(Napi::Env env, const char* fn, size_t n, size_t axis_len, size_t inner, size_t block_size) {
+  if (block_size == 0) {
+    if (axis_len > 1 && n % (axis_len * inner) != 0)
+      throw_range(env, fn, "the tensor's length must be a multiple of axisLen * inner");
+    return axis_len;
+  }
+  if (n % (axis_len * inner) != 0) throw_range(env, fn, "the tensor's length must be a multiple of axisLen * inner");
+  return n / (axis_len * inner) * ((axis_len + block_size - 1) / block_size) * inner;
+}
+
+size_t block_size_arg(const Napi::CallbackInfo& info, size_t i, const char* fn) {
+  if (info.Length() <= i || info[i].IsUndefined()) return 0;
+  if (!info[i].IsNumber()) throw_type(info.Env(), fn, "blockSize must be a number");
+  const double d = info[i].As<Napi::Number>().DoubleValue();
+  if (d == 0) return 0;
+  return count_arg(info, i, fn, "blockSize");
+}
+
+LinearCall parse_linear(const Napi::CallbackInfo& info, const char* fn, bool quantize) {
+  Napi::Env env = info.Env();
+  if (info.Length() != 7 && info.Length() != 8) throw_type(env, fn, "expects 7 or 8 arguments");
+  LinearCall c;
+  c.qtype = qtype_arg(info, 6, fn);
+  read_sides(info, fn, quantize, c);
   c.axis_len = count_arg(info, 2, fn, "axisLen");
   c.inner = count_arg(info, 3, fn, "inner");
+  c.block_size = block_size_arg(info, 7, fn);
   c.scales = typed_array(info, 4, fn, "scales", napi_float32_array);
   c.zps = typed_array(info, 5, fn, "zeroPoints", napi_int32_array);
-  if (c.out.length != c.input.length) throw_range(env, fn, "out must have the input's length");
-  if (c.scales.length != c.axis_len || c.zps.length != c.axis_len)
-    throw_range(env, fn, "scales and zeroPoints must have axisLen entries");
-  if (c.axis_len > 1 && c.input.length % (c.axis_len * c.inner) != 0)
-    throw_range(env, fn, "the input's length must be a multiple of axisLen * inner");
+  const size_t need = params_needed(env, fn, c.n, c.axis_len, c.inner, c.block_size);
+  if (c.scales.length != need || c.zps.length != need)
+    throw_range(env, fn, "scales and zeroPoints must have one entry per parameter of the layout");
   return c;
 }
 
@@ -61,14 +103,9 @@ LinearCall parse_linear_tensor(const Napi::CallbackInfo& info, const char* fn, b
   Napi::Env env = info.Env();
   if (info.Length() != 5) throw_type(env, fn, "expects 5 arguments");
   LinearCall c;
-  if (!info[2].IsNumber() || !info[3].IsNumber() || !info[4].IsNumber())
-    throw_type(env, fn, "scale, zeroPoint and qtype must be numbers");
-  c.qtype = info[4].As<Napi::Number>().Int32Value();
-  if (c.qtype != MP_QTYPE_INT8 && c.qtype != MP_QTYPE_UINT8) throw_range(env, fn, "qtype must be 1 (int8) or 2 (uint8)");
-  const napi_typedarray_type bytes = c.qtype == MP_QTYPE_INT8 ? napi_int8_array : napi_uint8_array;
-  c.input = typed_array(info, 0, fn, quantize ? "x" : "q", quantize ? napi_float32_array : bytes);
-  c.out = typed_array(info, 1, fn, "out", quantize ? bytes : napi_float32_array);
-  if (c.out.length != c.input.length) throw_range(env, fn, "out must have the input's length");
+  if (!info[2].IsNumber() || !info[3].IsNumber()) throw_type(env, fn, "scale and zeroPoint must be numbers");
+  c.qtype = qtype_arg(info, 4, fn);
+  read_sides(info, fn, quantize, c);
   c.scale = info[2].As<Napi::Number>().FloatValue();
   const double zp = info[3].As<Napi::Number>().DoubleValue();
   // Out-of-range values are left to the C ABI's checks (it returns a status).
@@ -79,49 +116,55 @@ LinearCall parse_linear_tensor(const Napi::CallbackInfo& info, const char* fn, b
 
 mp_status run_linear(const LinearCall& c, bool quantize) {
   mp::advise_output_pages(c.out.data, quantize ? c.out.length : c.out.length * sizeof(float));
-  if (c.per_tensor) {
+  const float* scales = c.per_tensor ? &c.scale : static_cast<const float*>(c.scales.data);
+  const int32_t* zps = c.per_tensor ? &c.zero_point : static_cast<const int32_t*>(c.zps.data);
+  const size_t n_params = c.per_tensor ? 1 : c.scales.length;
+  if (c.block_size > 0) {
     if (quantize)
-      return mp_quantize_linear(static_cast<const float*>(c.input.data), static_cast<uint8_t*>(c.out.data),
-                                c.input.length, 0, 1, 1, &c.scale, &c.zero_point, 1, c.qtype);
-    return mp_dequantize_linear(static_cast<const uint8_t*>(c.input.data), static_cast<float*>(c.out.data),
-                                c.input.length, 0, 1, 1, &c.scale, &c.zero_point, 1, c.qtype);
+      return mp_quantize_blocked(static_cast<const float*>(c.input.data), static_cast<uint8_t*>(c.out.data), c.n, 0,
+                                 c.axis_len, c.inner, c.block_size, scales, zps, n_params, c.qtype);
+    return mp_dequantize_blocked(static_cast<const uint8_t*>(c.input.data), static_cast<float*>(c.out.data), c.n, 0,
+                                 c.axis_len, c.inner, c.block_size, scales, zps, n_params, c.qtype);
   }
-  const float* scales = static_cast<const float*>(c.scales.data);
-  const int32_t* zps = static_cast<const int32_t*>(c.zps.data);
   if (quantize)
-    return mp_quantize_linear(static_cast<const float*>(c.input.data), static_cast<uint8_t*>(c.out.data),
-                              c.input.length, 0, c.axis_len, c.inner, scales, zps, c.axis_len, c.qtype);
-  return mp_dequantize_linear(static_cast<const uint8_t*>(c.input.data), static_cast<float*>(c.out.data),
-                              c.input.length, 0, c.axis_len, c.inner, scales, zps, c.axis_len, c.qtype);
+    return mp_quantize_linear(static_cast<const float*>(c.input.data), static_cast<uint8_t*>(c.out.data), c.n, 0,
+                              c.axis_len, c.inner, scales, zps, n_params, c.qtype);
+  return mp_dequantize_linear(static_cast<const uint8_t*>(c.input.data), static_cast<float*>(c.out.data), c.n, 0,
+                              c.axis_len, c.inner, scales, zps, n_params, c.qtype);
 }
 
-// Arguments of minMax: (x, axisLen, inner, mins, maxs).
+// Arguments of minMax: (x, axisLen, inner, mins, maxs[, blockSize]).
 struct MinMaxCall {
   ArrayArg x, mins, maxs;
-  size_t axis_len = 1, inner = 1;
+  size_t axis_len = 1, inner = 1, block_size = 0;
 };
 
 MinMaxCall parse_min_max(const Napi::CallbackInfo& info, const char* fn) {
   Napi::Env env = info.Env();
-  if (info.Length() != 5) throw_type(env, fn, "expects 5 arguments");
+  if (info.Length() != 5 && info.Length() != 6) throw_type(env, fn, "expects 5 or 6 arguments");
   MinMaxCall c;
   c.x = typed_array(info, 0, fn, "x", napi_float32_array);
   c.axis_len = count_arg(info, 1, fn, "axisLen");
   c.inner = count_arg(info, 2, fn, "inner");
   c.mins = typed_array(info, 3, fn, "mins", napi_float32_array);
   c.maxs = typed_array(info, 4, fn, "maxs", napi_float32_array);
-  if (c.mins.length != c.axis_len || c.maxs.length != c.axis_len)
-    throw_range(env, fn, "mins and maxs must have axisLen entries");
-  if (c.axis_len > 1 && c.x.length % (c.axis_len * c.inner) != 0)
-    throw_range(env, fn, "x's length must be a multiple of axisLen * inner");
+  c.block_size = block_size_arg(info, 5, fn);
+  const size_t need = params_needed(env, fn, c.x.length, c.axis_len, c.inner, c.block_size);
+  if (c.mins.length != need || c.maxs.length != need)
+    throw_range(env, fn, "mins and maxs must have one entry per parameter of the layout");
   return c;
 }
 
 // Returns -1 when all values were finite, else the first bad index; another status is a bug.
 mp_status run_min_max(const MinMaxCall& c, double* result) {
   size_t bad = 0;
-  mp_status s = mp_min_max(static_cast<const float*>(c.x.data), c.x.length, 0, c.axis_len, c.inner,
-                           static_cast<float*>(c.mins.data), static_cast<float*>(c.maxs.data), c.axis_len, &bad);
+  float* mins = static_cast<float*>(c.mins.data);
+  float* maxs = static_cast<float*>(c.maxs.data);
+  const float* x = static_cast<const float*>(c.x.data);
+  mp_status s = c.block_size > 0
+                    ? mp_min_max_blocked(x, c.x.length, 0, c.axis_len, c.inner, c.block_size, mins, maxs,
+                                         c.mins.length, &bad)
+                    : mp_min_max(x, c.x.length, 0, c.axis_len, c.inner, mins, maxs, c.axis_len, &bad);
   *result = s == MP_ERR_NON_FINITE ? static_cast<double>(bad) : -1.0;
   return s == MP_ERR_NON_FINITE ? MP_OK : s;
 }

@@ -1,5 +1,6 @@
 // Tests of the C ABI itself (native/include/modelpress.h): every status code, the
-// per-axis walk across chunk offsets, range search with offsets, and the CPU cap.
+// per-axis and blocked walks across chunk offsets, range search with offsets,
+// 4-bit packing, one-pass groups, k-means and power-of-two codes, and the CPU cap.
 // Exits non-zero on the first failure.
 #include <math.h>
 #include <stdio.h>
@@ -146,6 +147,120 @@ static void fake_quantization() {
   CHECK(mp_mask_gradient(grad, nullptr, g, 4) == MP_ERR_NULL_POINTER);
 }
 
+// Blocked layouts, 4-bit packing and one-pass groups: statuses, and a tensor
+// streamed in chunks (as the WebAssembly host does) equal to one call.
+static void blocks_and_groups() {
+  const size_t rows = 5, cols = 37, n = rows * cols, bs = 8, nb = (cols + bs - 1) / bs;
+  std::vector<float> x(n);
+  for (size_t i = 0; i < n; ++i) x[i] = static_cast<float>((i * 7919) % 201) * 0.37f - 30.0f;
+  std::vector<float> scales(rows * nb);
+  std::vector<int32_t> zps(rows * nb);
+  for (size_t p = 0; p < scales.size(); ++p) {
+    scales[p] = 0.5f + static_cast<float>(p % 5);
+    zps[p] = static_cast<int32_t>(p % 16) - 8;
+  }
+  for (int32_t qtype : {MP_QTYPE_INT8, MP_QTYPE_INT4}) {
+    const size_t bytes = qtype == MP_QTYPE_INT4 ? (n + 1) / 2 : n;
+    std::vector<uint8_t> whole(bytes), pieces(bytes);
+    CHECK(mp_quantize_blocked(x.data(), whole.data(), n, 0, cols, 1, bs, scales.data(), zps.data(), scales.size(), qtype) ==
+          MP_OK);
+    for (size_t off = 0; off < n; off += 24) {  // even chunks: 4-bit chunks start on a byte
+      const size_t m = off + 24 < n ? 24 : n - off;
+      const size_t b = qtype == MP_QTYPE_INT4 ? off / 2 : off;
+      CHECK(mp_quantize_blocked(x.data() + off, pieces.data() + b, m, off, cols, 1, bs, scales.data(), zps.data(),
+                                scales.size(), qtype) == MP_OK);
+    }
+    CHECK(memcmp(whole.data(), pieces.data(), bytes) == 0);
+    std::vector<float> a(n), c(n);
+    CHECK(mp_dequantize_blocked(whole.data(), a.data(), n, 0, cols, 1, bs, scales.data(), zps.data(), scales.size(),
+                                qtype) == MP_OK);
+    for (size_t off = 0; off < n; off += 24) {
+      const size_t m = off + 24 < n ? 24 : n - off;
+      const size_t b = qtype == MP_QTYPE_INT4 ? off / 2 : off;
+      CHECK(mp_dequantize_blocked(whole.data() + b, c.data() + off, m, off, cols, 1, bs, scales.data(), zps.data(),
+                                  scales.size(), qtype) == MP_OK);
+    }
+    CHECK(memcmp(a.data(), c.data(), n * sizeof(float)) == 0);
+    // every value is within half a step of x where it was not clamped
+    for (size_t i = 0; i < n; ++i) {
+      const size_t p = i / cols * nb + i % cols / bs;
+      const float lo = (-8.0f - zps[p]) * scales[p], hi = (7.0f - zps[p]) * scales[p];
+      if (qtype == MP_QTYPE_INT4 && x[i] > lo && x[i] < hi) CHECK(fabsf(a[i] - x[i]) <= scales[p] / 2 * 1.0001f);
+    }
+  }
+  uint8_t q[8];
+  float s1 = 1.0f;
+  int32_t z0 = 0, z9 = 9;
+  CHECK(mp_quantize_blocked(x.data(), q, 8, 1, cols, 1, bs, scales.data(), zps.data(), scales.size(), MP_QTYPE_INT4) ==
+        MP_ERR_LAYOUT);  // odd offset of packed data
+  CHECK(mp_quantize_blocked(x.data(), q, 8, 0, cols, 1, 0, scales.data(), zps.data(), scales.size(), MP_QTYPE_INT8) ==
+        MP_ERR_LAYOUT);
+  CHECK(mp_quantize_blocked(x.data(), q, 8, 0, cols, 1, bs, scales.data(), zps.data(), 0, MP_QTYPE_INT8) ==
+        MP_ERR_LAYOUT);  // too few parameters
+  CHECK(mp_quantize_linear(x.data(), q, 8, 0, 1, 1, &s1, &z9, 1, MP_QTYPE_INT4) == MP_ERR_ZERO_POINT);
+  CHECK(mp_quantize_linear(x.data(), q, 8, 0, 1, 1, &s1, &z0, 1, MP_QTYPE_UINT4) == MP_OK);
+  float mins[40], maxs[40];
+  for (int p = 0; p < 40; ++p) { mins[p] = INFINITY; maxs[p] = -INFINITY; }
+  size_t bad = 0;
+  CHECK(mp_min_max_blocked(x.data(), n, 0, cols, 1, bs, mins, maxs, rows * nb, &bad) == MP_OK);
+  CHECK(mins[0] <= x[0] && maxs[0] >= x[0] && mins[nb] <= x[cols] && maxs[nb] >= x[cols]);
+
+  // groups: one call equals whole rows streamed one at a time; parameters per block
+  std::vector<uint8_t> g1((n + 1) / 2), g2((n + 1) / 2);
+  std::vector<float> gs1(rows * nb), gs2(rows * nb);
+  std::vector<int32_t> gz1(rows * nb), gz2(rows * nb);
+  CHECK(mp_quantize_groups(x.data(), g1.data(), n, 0, cols, bs, MP_QTYPE_UINT4, 0, gs1.data(), gz1.data(), &bad) ==
+        MP_OK);
+  for (size_t r = 0; r < rows; r += 2) {  // two rows (an even count of elements) per call
+    const size_t m = (r + 2 <= rows ? 2 : 1) * cols;
+    CHECK(mp_quantize_groups(x.data() + r * cols, g2.data() + r * cols / 2, m, r * cols, cols, bs, MP_QTYPE_UINT4, 0,
+                             gs2.data() + r * nb, gz2.data() + r * nb, &bad) == MP_OK);
+  }
+  CHECK(memcmp(g1.data(), g2.data(), g1.size()) == 0 && gs1 == gs2 && gz1 == gz2);
+  CHECK(mp_quantize_groups(x.data(), g1.data(), 7, 0, cols, bs, MP_QTYPE_INT8, 1, gs1.data(), gz1.data(), &bad) ==
+        MP_ERR_LAYOUT);  // not whole blocks
+  x[40] = NAN;
+  CHECK(mp_quantize_groups(x.data(), g1.data(), n, 0, cols, bs, MP_QTYPE_INT8, 1, gs1.data(), gz1.data(), &bad) ==
+            MP_ERR_NON_FINITE && bad == 40);
+
+  int8_t v[5] = {-8, 7, 1, -1, 3};
+  uint8_t packed[3];
+  CHECK(mp_pack_int4(reinterpret_cast<uint8_t*>(v), packed, 5, MP_QTYPE_INT4, &bad) == MP_OK);
+  CHECK(packed[0] == 0x78 && packed[1] == 0xF1 && packed[2] == 0x03);
+  v[3] = 8;
+  CHECK(mp_pack_int4(reinterpret_cast<uint8_t*>(v), packed, 5, MP_QTYPE_INT4, &bad) == MP_ERR_RANGE && bad == 3);
+  CHECK(mp_pack_int4(reinterpret_cast<uint8_t*>(v), packed, 5, MP_QTYPE_INT8, &bad) == MP_ERR_QTYPE);
+  int8_t back[5];
+  CHECK(mp_unpack_int4(packed, reinterpret_cast<uint8_t*>(back), 5, MP_QTYPE_INT4) == MP_OK && back[0] == -8 &&
+        back[1] == 7 && back[4] == 3);
+}
+
+static void codebooks() {
+  float x[6] = {-1.0f, -0.9f, 0.0f, 0.1f, 2.0f, 2.2f}, c[4];
+  uint8_t idx[6];
+  uint32_t it = 0;
+  size_t bad = 0;
+  CHECK(mp_kmeans(x, 6, 4, 1, 50, 1000, c, idx, &it, &bad) == MP_OK);
+  CHECK(c[0] <= c[1] && c[1] <= c[2] && c[2] <= c[3]);
+  for (int i = 0; i < 6; ++i) {
+    for (int j = 0; j < 4; ++j) CHECK(fabsf(x[i] - c[idx[i]]) <= fabsf(x[i] - c[j]));
+  }
+  CHECK(mp_kmeans(x, 6, 3, 1, 50, 1000, c, idx, &it, &bad) == MP_ERR_RANGE);  // not a power of two
+  CHECK(mp_kmeans(x, 0, 4, 1, 50, 1000, c, idx, &it, &bad) == MP_ERR_RANGE);
+  x[4] = INFINITY;
+  CHECK(mp_kmeans(x, 6, 4, 1, 50, 1000, c, idx, &it, &bad) == MP_ERR_NON_FINITE && bad == 4);
+  float table[256] = {0}, out[3];
+  table[255] = -2.0f;
+  uint8_t codes[3] = {255, 0, 255};
+  CHECK(mp_lookup(codes, 3, table, out) == MP_OK && out[0] == -2.0f && out[1] == 0.0f);
+  CHECK(mp_lookup(codes, 3, nullptr, out) == MP_ERR_NULL_POINTER);
+  float y[3] = {3.0f, -0.3f, 0.0f};
+  uint8_t pc[3];
+  CHECK(mp_pow2_quantize(y, 3, -2, 1, pc) == MP_OK && pc[0] == 1 && static_cast<int8_t>(pc[1]) == -4 && pc[2] == 0);  // 0.3 is nearest 2^-2: code 1 - (-2) + 1
+  CHECK(mp_pow2_quantize(y, 3, -126, 1, pc) == MP_ERR_RANGE);
+  CHECK(mp_pow2_quantize(y, 3, 2, 1, pc) == MP_ERR_RANGE);
+}
+
 static void cpu_cap() {
   const char* best = mp_cpu_variant();
   CHECK(strstr(mp_compiled_variants(), best) != nullptr);
@@ -161,6 +276,8 @@ int main() {
   range_with_offsets();
   casts_and_stats();
   fake_quantization();
+  blocks_and_groups();
+  codebooks();
   cpu_cap();
   printf("abi_test: %s  variant=%s  compiled=%s  supported=%s\n", failures ? "FAIL" : "PASS", mp_cpu_variant(),
          mp_compiled_variants(), mp_supported_variants());

@@ -9,25 +9,49 @@ export type BackendName = 'native' | 'wasm' | 'reference';
 /** Matches mp_qtype in the C ABI. */
 export const QTYPE_INT8 = 1;
 export const QTYPE_UINT8 = 2;
-export type QType = typeof QTYPE_INT8 | typeof QTYPE_UINT8;
+/** 4-bit types: the quantized side is packed, two values per byte, low nibble first. */
+export const QTYPE_INT4 = 3;
+export const QTYPE_UINT4 = 4;
+export type QType = typeof QTYPE_INT8 | typeof QTYPE_UINT8 | typeof QTYPE_INT4 | typeof QTYPE_UINT4;
+export type QType4 = typeof QTYPE_INT4 | typeof QTYPE_UINT4;
 
 /**
  * Parameters of one quantize/dequantize call. The tensor is seen as
  * [outer, axisLen, inner]; element i uses parameter (floor(i / inner) % axisLen).
- * Per-tensor is axisLen = 1, inner = 1.
+ * Per-tensor is axisLen = 1, inner = 1. With blockSize > 0 the layout is blocked
+ * (ONNX opset 21): parameters [outer, ceil(axisLen / blockSize), inner], element
+ * (o, a, j) using (o · nb + floor(a / blockSize)) · inner + j.
  */
 export interface LinearParams {
   axisLen: number;
   inner: number;
-  scales: Float32Array; // length axisLen, each finite and > 0
-  zeroPoints: Int32Array; // length axisLen, inside the qtype's range
+  scales: Float32Array; // one per parameter, each finite and > 0
+  zeroPoints: Int32Array; // one per parameter, inside the qtype's range
   qtype: QType;
+  blockSize?: number;
 }
 
-/** Layout of a range search: mins/maxs have axisLen entries. */
+/** Layout of a range search: mins/maxs have one entry per parameter (axisLen, or the blocked count). */
 export interface RangeLayout {
   axisLen: number;
   inner: number;
+  blockSize?: number;
+}
+
+/** One-pass group quantization: rows of `cols`, cut every blockSize elements. */
+export interface GroupLayout {
+  cols: number;
+  blockSize: number;
+  qtype: QType;
+  symmetric: boolean;
+}
+
+/** Options of the 1-D k-means (see mp_kmeans in native/include/modelpress.h). */
+export interface KmeansParams {
+  k: number;
+  seed: number;
+  maxIter: number;
+  initSample: number;
 }
 
 export type ByteArray = Int8Array | Uint8Array;
@@ -78,6 +102,23 @@ export interface Backend {
   /** out[i] = mask[i] ? grad[i] : 0. */
   maskGradient(grad: Float32Array, mask: Uint8Array, out: Float32Array): void;
 
+  /**
+   * One-pass dynamic quantization of groups: fills one scale and zero point per
+   * block and the quantized values (packed for 4-bit types). Returns -1, or the
+   * index of the first NaN/±Inf (outputs are then unspecified).
+   */
+  quantizeGroups(x: Float32Array, out: ByteArray, g: GroupLayout, scales: Float32Array, zeroPoints: Int32Array): number;
+  /** Packs one 4-bit value per byte into nibbles; returns -1 or the index of the first value out of range. */
+  packInt4(values: ByteArray, out: Uint8Array, qtype: QType4): number;
+  /** Unpacks nibbles (low first) to one value per byte, sign- or zero-extended. */
+  unpackInt4(packed: Uint8Array, out: ByteArray, qtype: QType4): void;
+  /** 1-D k-means of finite x; fills centroids (k) and idx; returns the iterations run. */
+  kmeans(x: Float32Array, p: KmeansParams, centroids: Float32Array, idx: Uint8Array): number;
+  /** out[i] = table[idx[i]] with a 256-entry table. */
+  lookup(idx: Uint8Array, table: Float32Array, out: Float32Array): void;
+  /** Power-of-two codes of finite x (see mp_pow2_quantize). */
+  pow2Quantize(x: Float32Array, emin: number, emax: number, codes: Int8Array): void;
+
   /** The same, off the JS thread. Inputs must not be modified until the promise settles. */
   quantizeLinearAsync(x: Float32Array, out: ByteArray, p: LinearParams): Promise<void>;
   dequantizeLinearAsync(q: ByteArray, out: Float32Array, p: LinearParams): Promise<void>;
@@ -88,4 +129,10 @@ export interface Backend {
   histogramAsync(x: Float32Array, lo: number, hi: number, counts: Float64Array): Promise<void>;
   fakeQuantizeAsync(x: Float32Array, out: Float32Array, mask: Uint8Array, p: LinearParams): Promise<void>;
   maskGradientAsync(grad: Float32Array, mask: Uint8Array, out: Float32Array): Promise<void>;
+  quantizeGroupsAsync(x: Float32Array, out: ByteArray, g: GroupLayout, scales: Float32Array, zeroPoints: Int32Array): Promise<number>;
+  packInt4Async(values: ByteArray, out: Uint8Array, qtype: QType4): Promise<number>;
+  unpackInt4Async(packed: Uint8Array, out: ByteArray, qtype: QType4): Promise<void>;
+  kmeansAsync(x: Float32Array, p: KmeansParams, centroids: Float32Array, idx: Uint8Array): Promise<number>;
+  lookupAsync(idx: Uint8Array, table: Float32Array, out: Float32Array): Promise<void>;
+  pow2QuantizeAsync(x: Float32Array, emin: number, emax: number, codes: Int8Array): Promise<void>;
 }

@@ -7,16 +7,28 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { nativeStatusError } from '../errors.js';
-import type { Backend, ByteArray, CastCounts, HalfKind, LinearParams, RangeLayout } from './backend.js';
+import type { Backend, ByteArray, CastCounts, HalfKind, LinearParams, QType4, RangeLayout } from './backend.js';
 
 interface Addon {
-  quantizeLinear(x: Float32Array, out: ByteArray, axisLen: number, inner: number, scales: Float32Array, zps: Int32Array, qtype: number): number;
-  dequantizeLinear(q: ByteArray, out: Float32Array, axisLen: number, inner: number, scales: Float32Array, zps: Int32Array, qtype: number): number;
-  minMax(x: Float32Array, axisLen: number, inner: number, mins: Float32Array, maxs: Float32Array): number;
+  quantizeLinear(x: Float32Array, out: ByteArray, axisLen: number, inner: number, scales: Float32Array, zps: Int32Array, qtype: number, blockSize?: number): number;
+  dequantizeLinear(q: ByteArray, out: Float32Array, axisLen: number, inner: number, scales: Float32Array, zps: Int32Array, qtype: number, blockSize?: number): number;
+  minMax(x: Float32Array, axisLen: number, inner: number, mins: Float32Array, maxs: Float32Array, blockSize?: number): number;
   minMaxTensor(x: Float32Array, min: number, max: number): [number, number] | number;
-  quantizeLinearAsync(x: Float32Array, out: ByteArray, axisLen: number, inner: number, scales: Float32Array, zps: Int32Array, qtype: number): Promise<number>;
-  dequantizeLinearAsync(q: ByteArray, out: Float32Array, axisLen: number, inner: number, scales: Float32Array, zps: Int32Array, qtype: number): Promise<number>;
-  minMaxAsync(x: Float32Array, axisLen: number, inner: number, mins: Float32Array, maxs: Float32Array): Promise<number>;
+  quantizeLinearAsync(x: Float32Array, out: ByteArray, axisLen: number, inner: number, scales: Float32Array, zps: Int32Array, qtype: number, blockSize?: number): Promise<number>;
+  dequantizeLinearAsync(q: ByteArray, out: Float32Array, axisLen: number, inner: number, scales: Float32Array, zps: Int32Array, qtype: number, blockSize?: number): Promise<number>;
+  minMaxAsync(x: Float32Array, axisLen: number, inner: number, mins: Float32Array, maxs: Float32Array, blockSize?: number): Promise<number>;
+  quantizeGroups(x: Float32Array, out: ByteArray, cols: number, blockSize: number, qtype: number, symmetric: boolean, scales: Float32Array, zps: Int32Array): number;
+  quantizeGroupsAsync(x: Float32Array, out: ByteArray, cols: number, blockSize: number, qtype: number, symmetric: boolean, scales: Float32Array, zps: Int32Array): Promise<number>;
+  packInt4(values: ByteArray, out: Uint8Array, qtype: QType4): number;
+  packInt4Async(values: ByteArray, out: Uint8Array, qtype: QType4): Promise<number>;
+  unpackInt4(packed: Uint8Array, out: ByteArray, qtype: QType4): void;
+  unpackInt4Async(packed: Uint8Array, out: ByteArray, qtype: QType4): Promise<void>;
+  kmeans(x: Float32Array, k: number, seed: number, maxIter: number, initSample: number, centroids: Float32Array, idx: Uint8Array): number;
+  kmeansAsync(x: Float32Array, k: number, seed: number, maxIter: number, initSample: number, centroids: Float32Array, idx: Uint8Array): Promise<number>;
+  lookup(idx: Uint8Array, table: Float32Array, out: Float32Array): void;
+  lookupAsync(idx: Uint8Array, table: Float32Array, out: Float32Array): Promise<void>;
+  pow2Quantize(x: Float32Array, emin: number, emax: number, codes: Int8Array): void;
+  pow2QuantizeAsync(x: Float32Array, emin: number, emax: number, codes: Int8Array): Promise<void>;
   quantizeTensor(x: Float32Array, out: ByteArray, scale: number, zp: number, qtype: number): number;
   dequantizeTensor(q: ByteArray, out: Float32Array, scale: number, zp: number, qtype: number): number;
   quantizeTensorAsync(x: Float32Array, out: ByteArray, scale: number, zp: number, qtype: number): Promise<number>;
@@ -103,19 +115,19 @@ export function loadNativeBackend(): Backend {
     },
     // Per-tensor calls pass scale and zero point as numbers (see addon.cc).
     quantizeLinear(x: Float32Array, out: ByteArray, p: LinearParams) {
-      const status = p.axisLen === 1
+      const status = p.axisLen === 1 && !p.blockSize
         ? addon.quantizeTensor(x, out, p.scales[0], p.zeroPoints[0], p.qtype)
-        : addon.quantizeLinear(x, out, p.axisLen, p.inner, p.scales, p.zeroPoints, p.qtype);
+        : addon.quantizeLinear(x, out, p.axisLen, p.inner, p.scales, p.zeroPoints, p.qtype, p.blockSize ?? 0);
       check('quantizeLinear', status);
     },
     dequantizeLinear(q: ByteArray, out: Float32Array, p: LinearParams) {
-      const status = p.axisLen === 1
+      const status = p.axisLen === 1 && !p.blockSize
         ? addon.dequantizeTensor(q, out, p.scales[0], p.zeroPoints[0], p.qtype)
-        : addon.dequantizeLinear(q, out, p.axisLen, p.inner, p.scales, p.zeroPoints, p.qtype);
+        : addon.dequantizeLinear(q, out, p.axisLen, p.inner, p.scales, p.zeroPoints, p.qtype, p.blockSize ?? 0);
       check('dequantizeLinear', status);
     },
     minMax(x: Float32Array, l: RangeLayout, mins: Float32Array, maxs: Float32Array) {
-      if (l.axisLen !== 1) return addon.minMax(x, l.axisLen, l.inner, mins, maxs);
+      if (l.axisLen !== 1 || l.blockSize) return addon.minMax(x, l.axisLen, l.inner, mins, maxs, l.blockSize ?? 0);
       const range = addon.minMaxTensor(x, mins[0], maxs[0]);
       if (typeof range === 'number') return range;
       mins[0] = range[0];
@@ -123,15 +135,15 @@ export function loadNativeBackend(): Backend {
       return -1;
     },
     async quantizeLinearAsync(x, out, p) {
-      const status = p.axisLen === 1
+      const status = p.axisLen === 1 && !p.blockSize
         ? await addon.quantizeTensorAsync(x, out, p.scales[0], p.zeroPoints[0], p.qtype)
-        : await addon.quantizeLinearAsync(x, out, p.axisLen, p.inner, p.scales, p.zeroPoints, p.qtype);
+        : await addon.quantizeLinearAsync(x, out, p.axisLen, p.inner, p.scales, p.zeroPoints, p.qtype, p.blockSize ?? 0);
       check('quantizeLinearAsync', status);
     },
     async dequantizeLinearAsync(q, out, p) {
-      const status = p.axisLen === 1
+      const status = p.axisLen === 1 && !p.blockSize
         ? await addon.dequantizeTensorAsync(q, out, p.scales[0], p.zeroPoints[0], p.qtype)
-        : await addon.dequantizeLinearAsync(q, out, p.axisLen, p.inner, p.scales, p.zeroPoints, p.qtype);
+        : await addon.dequantizeLinearAsync(q, out, p.axisLen, p.inner, p.scales, p.zeroPoints, p.qtype, p.blockSize ?? 0);
       check('dequantizeLinearAsync', status);
     },
     castDown(kind: HalfKind, x: Float32Array, out: Uint16Array) {
@@ -178,7 +190,23 @@ export function loadNativeBackend(): Backend {
       return addon.maskGradientAsync(grad, mask, out);
     },
     minMaxAsync(x, l, mins, maxs) {
-      return addon.minMaxAsync(x, l.axisLen, l.inner, mins, maxs);
+      return addon.minMaxAsync(x, l.axisLen, l.inner, mins, maxs, l.blockSize ?? 0);
     },
+    quantizeGroups(x, out, g, scales, zps) {
+      return addon.quantizeGroups(x, out, g.cols, g.blockSize, g.qtype, g.symmetric, scales, zps);
+    },
+    quantizeGroupsAsync(x, out, g, scales, zps) {
+      return addon.quantizeGroupsAsync(x, out, g.cols, g.blockSize, g.qtype, g.symmetric, scales, zps);
+    },
+    packInt4: (values, out, qtype) => addon.packInt4(values, out, qtype),
+    packInt4Async: (values, out, qtype) => addon.packInt4Async(values, out, qtype),
+    unpackInt4: (packed, out, qtype) => addon.unpackInt4(packed, out, qtype),
+    unpackInt4Async: (packed, out, qtype) => addon.unpackInt4Async(packed, out, qtype),
+    kmeans: (x, p, centroids, idx) => addon.kmeans(x, p.k, p.seed, p.maxIter, p.initSample, centroids, idx),
+    kmeansAsync: (x, p, centroids, idx) => addon.kmeansAsync(x, p.k, p.seed, p.maxIter, p.initSample, centroids, idx),
+    lookup: (idx, table, out) => addon.lookup(idx, table, out),
+    lookupAsync: (idx, table, out) => addon.lookupAsync(idx, table, out),
+    pow2Quantize: (x, emin, emax, codes) => addon.pow2Quantize(x, emin, emax, codes),
+    pow2QuantizeAsync: (x, emin, emax, codes) => addon.pow2QuantizeAsync(x, emin, emax, codes),
   };
 }

@@ -8,9 +8,11 @@
  * for bit.
  */
 import type { Backend, ByteArray, HalfKind, LinearParams, RangeLayout } from './backend.js';
-import { QTYPE_INT8 } from './backend.js';
+import { blockedParamIndex, isPacked, packInt4, quantizeGroups, unpackInt4 } from './reference-block.js';
 import { bf16ToF32, f16ToF32, f32ToBf16, f32ToF16 } from './reference-cast.js';
+import { kmeans, lookup, pow2Quantize } from './reference-codebook.js';
 import { errorSums, histogram } from './reference-stats.js';
+import { QTYPE_RANGES } from './qtypes.js';
 
 /** Round half to even, as ONNX and IEEE roundTiesToEven. */
 export function roundHalfToEven(v: number): number {
@@ -18,17 +20,18 @@ export function roundHalfToEven(v: number): number {
   return r - v === 0.5 && r % 2 !== 0 ? r - 1 : r;
 }
 
-function qtypeRange(qtype: number): [number, number] {
-  return qtype === QTYPE_INT8 ? [-128, 127] : [0, 255];
+function qtypeRange(qtype: number): readonly [number, number] {
+  return QTYPE_RANGES[qtype];
 }
 
-/** Parameter index of element i: (floor(i / inner) % axisLen). */
-function paramIndex(i: number, axisLen: number, inner: number): number {
+/** Parameter index of element i: (floor(i / inner) % axisLen), or the blocked index. */
+function paramIndex(i: number, axisLen: number, inner: number, blockSize = 0): number {
+  if (blockSize > 0) return blockedParamIndex(i, axisLen, inner, blockSize);
   return axisLen === 1 ? 0 : Math.floor(i / inner) % axisLen;
 }
 
 /** ONNX QuantizeLinear of one element: saturate(round_half_to_even(x / scale) + zp); NaN → zp. */
-function quantizeOne(x: number, scale: number, zp: number, qmin: number, qmax: number): number {
+export function quantizeOne(x: number, scale: number, zp: number, qmin: number, qmax: number): number {
   const v = Math.fround(x / scale);
   if (Number.isNaN(v)) return zp;
   return Math.min(qmax, Math.max(qmin, roundHalfToEven(v) + zp));
@@ -52,16 +55,23 @@ export const referenceBackend: Backend = {
 
   quantizeLinear(x: Float32Array, out: ByteArray, p: LinearParams): void {
     const [qmin, qmax] = qtypeRange(p.qtype);
+    const values = isPacked(p.qtype) ? new Int8Array(x.length) : out;
     for (let i = 0; i < x.length; i++) {
-      const k = paramIndex(i, p.axisLen, p.inner);
-      out[i] = quantizeOne(x[i], p.scales[k], p.zeroPoints[k], qmin, qmax);
+      const k = paramIndex(i, p.axisLen, p.inner, p.blockSize);
+      values[i] = quantizeOne(x[i], p.scales[k], p.zeroPoints[k], qmin, qmax);
     }
+    if (values !== out) packInt4(values, out as Uint8Array, p.qtype as 3 | 4);
   },
 
   dequantizeLinear(q: ByteArray, out: Float32Array, p: LinearParams): void {
-    for (let i = 0; i < q.length; i++) {
-      const k = paramIndex(i, p.axisLen, p.inner);
-      out[i] = dequantizeOne(q[i], p.scales[k], p.zeroPoints[k]);
+    let values: ByteArray = q;
+    if (isPacked(p.qtype)) {
+      values = p.qtype === 3 ? new Int8Array(out.length) : new Uint8Array(out.length);
+      unpackInt4(q as Uint8Array, values, p.qtype as 3 | 4);
+    }
+    for (let i = 0; i < out.length; i++) {
+      const k = paramIndex(i, p.axisLen, p.inner, p.blockSize);
+      out[i] = dequantizeOne(values[i], p.scales[k], p.zeroPoints[k]);
     }
   },
 
@@ -69,7 +79,7 @@ export const referenceBackend: Backend = {
     for (let i = 0; i < x.length; i++) {
       const v = x[i];
       if (!Number.isFinite(v)) return i;
-      const k = paramIndex(i, layout.axisLen, layout.inner);
+      const k = paramIndex(i, layout.axisLen, layout.inner, layout.blockSize);
       if (v < mins[k]) mins[k] = v;
       if (v > maxs[k]) maxs[k] = v;
     }
@@ -92,11 +102,17 @@ export const referenceBackend: Backend = {
 
   errorSums,
   histogram,
+  quantizeGroups,
+  packInt4,
+  unpackInt4,
+  kmeans,
+  lookup,
+  pow2Quantize,
 
   fakeQuantize(x: Float32Array, out: Float32Array, mask: Uint8Array, p: LinearParams): void {
     const [qmin, qmax] = qtypeRange(p.qtype);
     for (let i = 0; i < x.length; i++) {
-      const k = paramIndex(i, p.axisLen, p.inner);
+      const k = paramIndex(i, p.axisLen, p.inner, p.blockSize);
       const scale = p.scales[k];
       const zp = p.zeroPoints[k];
       const v = Math.fround(x[i] / scale);
@@ -141,5 +157,23 @@ export const referenceBackend: Backend = {
   },
   async maskGradientAsync(grad, mask, out) {
     referenceBackend.maskGradient(grad, mask, out);
+  },
+  async quantizeGroupsAsync(x, out, g, scales, zeroPoints) {
+    return quantizeGroups(x, out, g, scales, zeroPoints);
+  },
+  async packInt4Async(values, out, qtype) {
+    return packInt4(values, out, qtype);
+  },
+  async unpackInt4Async(packed, out, qtype) {
+    unpackInt4(packed, out, qtype);
+  },
+  async kmeansAsync(x, p, centroids, idx) {
+    return kmeans(x, p, centroids, idx);
+  },
+  async lookupAsync(idx, table, out) {
+    lookup(idx, table, out);
+  },
+  async pow2QuantizeAsync(x, emin, emax, codes) {
+    pow2Quantize(x, emin, emax, codes);
   },
 };

@@ -9,7 +9,9 @@
  * as it does for the native addon. The C ABI's `offset` argument keeps per-axis
  * parameters aligned across chunks.
  */
-import type { ByteArray, CastCounts, HalfKind, LinearParams, RangeLayout } from './backend.js';
+import type { ByteArray, CastCounts, GroupLayout, HalfKind, KmeansParams, LinearParams, QType4, RangeLayout } from './backend.js';
+import { qparamsForRange } from '../quant/range.js';
+import { QTYPE_RANGES } from './qtypes.js';
 
 /** Elements per chunk: 256 KiB of float32 and 64 KiB of bytes, inside a 512 KiB–1 MiB L2. */
 export const CHUNK = 65536;
@@ -33,10 +35,29 @@ interface Exports {
   mp_histogram(x: number, n: number, lo: number, hi: number, bins: number, counts: number): number;
   mp_fake_quantize(x: number, out: number, mask: number, n: number, offset: number, axisLen: number, inner: number, scales: number, zps: number, nParams: number, qtype: number): number;
   mp_mask_gradient(grad: number, mask: number, out: number, n: number): number;
+  mp_quantize_blocked(x: number, out: number, n: number, offset: number, axisLen: number, inner: number, blockSize: number, scales: number, zps: number, nParams: number, qtype: number): number;
+  mp_dequantize_blocked(q: number, out: number, n: number, offset: number, axisLen: number, inner: number, blockSize: number, scales: number, zps: number, nParams: number, qtype: number): number;
+  mp_min_max_blocked(x: number, n: number, offset: number, axisLen: number, inner: number, blockSize: number, mins: number, maxs: number, nParams: number, badIndex: number): number;
+  mp_quantize_groups(x: number, out: number, n: number, offset: number, cols: number, blockSize: number, qtype: number, symmetric: number, scales: number, zps: number, badIndex: number): number;
+  mp_pack_int4(v: number, out: number, n: number, qtype: number, badIndex: number): number;
+  mp_unpack_int4(p: number, out: number, n: number, qtype: number): number;
+  mp_kmeans(x: number, n: number, k: number, seed: number, maxIter: number, initSample: number, centroids: number, idx: number, iterations: number, badIndex: number): number;
+  mp_lookup(idx: number, n: number, table: number, out: number): number;
+  mp_pow2_quantize(x: number, n: number, emin: number, emax: number, codes: number): number;
   _initialize?: () => void;
 }
 
 const MP_ERR_NON_FINITE = 6;
+const MP_ERR_RANGE = 8;
+
+/** Bytes of the quantized side of n elements. */
+function quantBytes(n: number, qtype: number): number {
+  return qtype >= 3 ? Math.ceil(n / 2) : n;
+}
+
+function asBytes(a: ByteArray): Uint8Array {
+  return a instanceof Uint8Array ? a : new Uint8Array(a.buffer, a.byteOffset, a.length);
+}
 
 /** Imports a standalone Emscripten module may declare; none is needed by the kernels. */
 function importsFor(module: WebAssembly.Module): WebAssembly.Imports {
@@ -149,35 +170,45 @@ export class WasmKernels {
   }
 
   private writeParams(p: LinearParams): { scales: number; zps: number } {
-    this.params(p.axisLen);
+    const n = p.scales.length;
+    this.params(n);
     const scales = this.paramsPtr;
-    const zps = this.paramsPtr + p.axisLen * 4;
+    const zps = this.paramsPtr + n * 4;
     this.f32.set(p.scales, scales >> 2);
     this.i32.set(p.zeroPoints, zps >> 2);
     return { scales, zps };
   }
 
   /** Returns the C ABI status (0 = OK). */
+  /** Returns the C ABI status (0 = OK). Chunks hold CHUNK elements (an even count, so 4-bit chunks start on a byte). */
   quantizeLinear(x: Float32Array, out: ByteArray, p: LinearParams): number {
     const { scales, zps } = this.writeParams(p);
-    const outBytes = out instanceof Uint8Array ? out : new Uint8Array(out.buffer, out.byteOffset, out.length);
+    const outBytes = asBytes(out);
+    const nParams = p.scales.length;
     for (let off = 0; off < x.length; off += CHUNK) {
       const len = Math.min(CHUNK, x.length - off);
       this.f32.set(x.subarray(off, off + len), this.inPtr >> 2);
-      const s = this.ex.mp_quantize_linear(this.inPtr, this.outPtr, len, off, p.axisLen, p.inner, scales, zps, p.axisLen, p.qtype);
+      const s = p.blockSize
+        ? this.ex.mp_quantize_blocked(this.inPtr, this.outPtr, len, off, p.axisLen, p.inner, p.blockSize, scales, zps, nParams, p.qtype)
+        : this.ex.mp_quantize_linear(this.inPtr, this.outPtr, len, off, p.axisLen, p.inner, scales, zps, nParams, p.qtype);
       if (s !== 0) return s;
-      outBytes.set(this.u8.subarray(this.outPtr, this.outPtr + len), off);
+      const bytes = quantBytes(len, p.qtype);
+      outBytes.set(this.u8.subarray(this.outPtr, this.outPtr + bytes), quantBytes(off, p.qtype));
     }
     return 0;
   }
 
   dequantizeLinear(q: ByteArray, out: Float32Array, p: LinearParams): number {
     const { scales, zps } = this.writeParams(p);
-    const qBytes = q instanceof Uint8Array ? q : new Uint8Array(q.buffer, q.byteOffset, q.length);
-    for (let off = 0; off < q.length; off += CHUNK) {
-      const len = Math.min(CHUNK, q.length - off);
-      this.u8.set(qBytes.subarray(off, off + len), this.inPtr);
-      const s = this.ex.mp_dequantize_linear(this.inPtr, this.outPtr, len, off, p.axisLen, p.inner, scales, zps, p.axisLen, p.qtype);
+    const qBytes = asBytes(q);
+    const nParams = p.scales.length;
+    for (let off = 0; off < out.length; off += CHUNK) {
+      const len = Math.min(CHUNK, out.length - off);
+      const from = quantBytes(off, p.qtype);
+      this.u8.set(qBytes.subarray(from, from + quantBytes(len, p.qtype)), this.inPtr);
+      const s = p.blockSize
+        ? this.ex.mp_dequantize_blocked(this.inPtr, this.outPtr, len, off, p.axisLen, p.inner, p.blockSize, scales, zps, nParams, p.qtype)
+        : this.ex.mp_dequantize_linear(this.inPtr, this.outPtr, len, off, p.axisLen, p.inner, scales, zps, nParams, p.qtype);
       if (s !== 0) return s;
       out.set(this.f32.subarray(this.outPtr >> 2, (this.outPtr >> 2) + len), off);
     }
@@ -186,20 +217,23 @@ export class WasmKernels {
 
   /** Returns -1, or the index of the first non-finite element; throws on another status. */
   minMax(x: Float32Array, l: RangeLayout, mins: Float32Array, maxs: Float32Array): number {
-    this.params(l.axisLen);
+    const n = mins.length;
+    this.params(n);
     const minsPtr = this.paramsPtr;
-    const maxsPtr = this.paramsPtr + l.axisLen * 4;
+    const maxsPtr = this.paramsPtr + n * 4;
     this.f32.set(mins, minsPtr >> 2);
     this.f32.set(maxs, maxsPtr >> 2);
     for (let off = 0; off < x.length; off += CHUNK) {
       const len = Math.min(CHUNK, x.length - off);
       this.f32.set(x.subarray(off, off + len), this.inPtr >> 2);
-      const s = this.ex.mp_min_max(this.inPtr, len, off, l.axisLen, l.inner, minsPtr, maxsPtr, l.axisLen, this.badPtr);
+      const s = l.blockSize
+        ? this.ex.mp_min_max_blocked(this.inPtr, len, off, l.axisLen, l.inner, l.blockSize, minsPtr, maxsPtr, n, this.badPtr)
+        : this.ex.mp_min_max(this.inPtr, len, off, l.axisLen, l.inner, minsPtr, maxsPtr, n, this.badPtr);
       if (s === MP_ERR_NON_FINITE) return this.u32[this.badPtr >> 2];
       if (s !== 0) throw new Error(`modelpress.wasm: mp_min_max returned status ${s}`);
     }
-    mins.set(this.f32.subarray(minsPtr >> 2, (minsPtr >> 2) + l.axisLen));
-    maxs.set(this.f32.subarray(maxsPtr >> 2, (maxsPtr >> 2) + l.axisLen));
+    mins.set(this.f32.subarray(minsPtr >> 2, (minsPtr >> 2) + n));
+    maxs.set(this.f32.subarray(maxsPtr >> 2, (maxsPtr >> 2) + n));
     return -1;
   }
 
@@ -287,6 +321,122 @@ export class WasmKernels {
       const s = this.ex.mp_mask_gradient(this.inPtr, this.maskPtr, this.outPtr, len);
       if (s !== 0) throw new Error(`modelpress.wasm: mp_mask_gradient returned status ${s}`);
       outBits.set(this.u32.subarray(this.outPtr >> 2, (this.outPtr >> 2) + len), off);
+    }
+  }
+
+  /**
+   * One-pass group quantization, a chunk of whole rows at a time. Rows longer
+   * than a chunk (or odd 4-bit rows that cannot pair up) go through the blocked
+   * range search and the blocked quantize instead: the same results, two passes.
+   */
+  quantizeGroups(x: Float32Array, out: ByteArray, g: GroupLayout, scales: Float32Array, zeroPoints: Int32Array): number {
+    const perRow = Math.ceil(g.cols / g.blockSize);
+    let rows = Math.floor(CHUNK / g.cols);
+    if (g.qtype >= 3 && g.cols % 2 === 1) rows -= rows % 2; // chunks must start on a byte
+    if (rows === 0) return this.quantizeGroupsTwoPass(x, out, g, scales, zeroPoints);
+    const outBytes = asBytes(out);
+    const blocks = rows * perRow;
+    this.params(blocks);
+    const scalesPtr = this.paramsPtr;
+    const zpsPtr = this.paramsPtr + blocks * 4;
+    for (let off = 0, block = 0; off < x.length; off += rows * g.cols, block += blocks) {
+      const len = Math.min(rows * g.cols, x.length - off);
+      this.f32.set(x.subarray(off, off + len), this.inPtr >> 2);
+      const s = this.ex.mp_quantize_groups(this.inPtr, this.outPtr, len, off, g.cols, g.blockSize, g.qtype, g.symmetric ? 1 : 0, scalesPtr, zpsPtr, this.badPtr);
+      if (s === MP_ERR_NON_FINITE) return this.u32[this.badPtr >> 2];
+      if (s !== 0) throw new Error(`modelpress.wasm: mp_quantize_groups returned status ${s}`);
+      outBytes.set(this.u8.subarray(this.outPtr, this.outPtr + quantBytes(len, g.qtype)), quantBytes(off, g.qtype));
+      const got = (len / g.cols) * perRow;
+      scales.set(this.f32.subarray(scalesPtr >> 2, (scalesPtr >> 2) + got), block);
+      zeroPoints.set(this.i32.subarray(zpsPtr >> 2, (zpsPtr >> 2) + got), block);
+    }
+    return -1;
+  }
+
+  private quantizeGroupsTwoPass(x: Float32Array, out: ByteArray, g: GroupLayout, scales: Float32Array, zeroPoints: Int32Array): number {
+    const layout = { axisLen: g.cols, inner: 1, blockSize: g.blockSize };
+    const mins = new Float32Array(scales.length).fill(Infinity);
+    const maxs = new Float32Array(scales.length).fill(-Infinity);
+    const bad = this.minMax(x, layout, mins, maxs);
+    if (bad >= 0) return bad;
+    const [qmin, qmax] = QTYPE_RANGES[g.qtype];
+    for (let b = 0; b < scales.length; b++) {
+      const qp = qparamsForRange(mins[b], maxs[b], qmin, qmax, g.symmetric);
+      scales[b] = qp.scale;
+      zeroPoints[b] = qp.zeroPoint;
+    }
+    const s = this.quantizeLinear(x, out, { ...layout, scales, zeroPoints, qtype: g.qtype });
+    if (s !== 0) throw new Error(`modelpress.wasm: mp_quantize_blocked returned status ${s}`);
+    return -1;
+  }
+
+  /** Returns -1, or the index of the first value out of the 4-bit range. */
+  packInt4(values: ByteArray, out: Uint8Array, qtype: QType4): number {
+    const v = asBytes(values);
+    for (let off = 0; off < v.length; off += CHUNK) {
+      const len = Math.min(CHUNK, v.length - off);
+      this.u8.set(v.subarray(off, off + len), this.inPtr);
+      const s = this.ex.mp_pack_int4(this.inPtr, this.outPtr, len, qtype, this.badPtr);
+      if (s === MP_ERR_RANGE) return off + this.u32[this.badPtr >> 2];
+      if (s !== 0) throw new Error(`modelpress.wasm: mp_pack_int4 returned status ${s}`);
+      out.set(this.u8.subarray(this.outPtr, this.outPtr + Math.ceil(len / 2)), off / 2);
+    }
+    return -1;
+  }
+
+  unpackInt4(packed: Uint8Array, out: ByteArray, qtype: QType4): void {
+    const o = asBytes(out);
+    for (let off = 0; off < o.length; off += CHUNK) {
+      const len = Math.min(CHUNK, o.length - off);
+      this.u8.set(packed.subarray(off / 2, off / 2 + Math.ceil(len / 2)), this.inPtr);
+      const s = this.ex.mp_unpack_int4(this.inPtr, this.outPtr, len, qtype);
+      if (s !== 0) throw new Error(`modelpress.wasm: mp_unpack_int4 returned status ${s}`);
+      o.set(this.u8.subarray(this.outPtr, this.outPtr + len), off);
+    }
+  }
+
+  /** k-means revisits every value each iteration, so x is copied in whole. Returns the iterations. */
+  kmeans(x: Float32Array, p: KmeansParams, centroids: Float32Array, idx: Uint8Array): number {
+    const n = x.length;
+    const xPtr = this.alloc(n * 4 + n + p.k * 4 + 8);
+    try {
+      const idxPtr = xPtr + n * 4;
+      const cPtr = (idxPtr + n + 3) & ~3;
+      const itPtr = cPtr + p.k * 4;
+      this.f32.set(x, xPtr >> 2);
+      const s = this.ex.mp_kmeans(xPtr, n, p.k, p.seed, p.maxIter, p.initSample, cPtr, idxPtr, itPtr, this.badPtr);
+      this.views();
+      if (s !== 0) throw new Error(`modelpress.wasm: mp_kmeans returned status ${s}`);
+      centroids.set(this.f32.subarray(cPtr >> 2, (cPtr >> 2) + p.k));
+      idx.set(this.u8.subarray(idxPtr, idxPtr + n));
+      return this.u32[itPtr >> 2];
+    } finally {
+      this.ex.free(xPtr);
+    }
+  }
+
+  lookup(idx: Uint8Array, table: Float32Array, out: Float32Array): void {
+    this.params(256, 4);
+    const tablePtr = this.paramsPtr;
+    this.u32.set(new Uint32Array(table.buffer, table.byteOffset, 256), tablePtr >> 2);
+    const outBits = new Uint32Array(out.buffer, out.byteOffset, out.length);
+    for (let off = 0; off < idx.length; off += CHUNK) {
+      const len = Math.min(CHUNK, idx.length - off);
+      this.u8.set(idx.subarray(off, off + len), this.inPtr);
+      const s = this.ex.mp_lookup(this.inPtr, len, tablePtr, this.outPtr);
+      if (s !== 0) throw new Error(`modelpress.wasm: mp_lookup returned status ${s}`);
+      outBits.set(this.u32.subarray(this.outPtr >> 2, (this.outPtr >> 2) + len), off);
+    }
+  }
+
+  pow2Quantize(x: Float32Array, emin: number, emax: number, codes: Int8Array): void {
+    const c = asBytes(codes);
+    for (let off = 0; off < x.length; off += CHUNK) {
+      const len = Math.min(CHUNK, x.length - off);
+      this.f32.set(x.subarray(off, off + len), this.inPtr >> 2);
+      const s = this.ex.mp_pow2_quantize(this.inPtr, len, emin, emax, this.outPtr);
+      if (s !== 0) throw new Error(`modelpress.wasm: mp_pow2_quantize returned status ${s}`);
+      c.set(this.u8.subarray(this.outPtr, this.outPtr + len), off);
     }
   }
 }

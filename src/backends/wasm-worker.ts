@@ -9,14 +9,21 @@ import { WasmKernels } from './wasm-module.js';
 export type WorkerRequest =
   | { id: number; op: 'cap'; cap: string }
   | { id: number; op: 'quantize'; input: Float32Array; params: LinearParams; signed: boolean }
-  | { id: number; op: 'dequantize'; input: ByteArray; params: LinearParams; signed: boolean }
+  | { id: number; op: 'dequantize'; input: ByteArray; params: LinearParams; signed: boolean; count: number }
   | { id: number; op: 'minMax'; input: Float32Array; layout: RangeLayout; mins: Float32Array; maxs: Float32Array }
   | { id: number; op: 'castDown'; kind: HalfKind; input: Float32Array }
   | { id: number; op: 'castUp'; kind: HalfKind; input: Uint16Array }
   | { id: number; op: 'errorSums'; input: Float32Array; other: Float32Array; layout: RangeLayout; sums: Float64Array }
   | { id: number; op: 'histogram'; input: Float32Array; lo: number; hi: number; bins: number }
   | { id: number; op: 'fakeQuantize'; input: Float32Array; params: LinearParams }
-  | { id: number; op: 'maskGradient'; input: Float32Array; mask: Uint8Array };
+  | { id: number; op: 'maskGradient'; input: Float32Array; mask: Uint8Array }
+  | { id: number; op: 'call'; method: CallableMethod; args: unknown[] };
+
+/**
+ * Kernels run through the generic 'call' op: the worker calls the method on its
+ * copies of the arguments and sends every argument back, with the return value.
+ */
+export type CallableMethod = 'quantizeGroups' | 'packInt4' | 'unpackInt4' | 'kmeans' | 'lookup' | 'pow2Quantize';
 
 export interface WorkerReply {
   id: number;
@@ -27,7 +34,16 @@ export interface WorkerReply {
   maxs?: Float32Array;
   counts?: CastCounts;
   mask?: Uint8Array;
+  /** The arguments of a 'call', after it ran. */
+  args?: unknown[];
   error?: string;
+}
+
+/** The distinct buffers of the typed arrays among values (a transfer list). */
+function buffersOf(values: unknown[]): ArrayBuffer[] {
+  const set = new Set<ArrayBuffer>();
+  for (const v of values) if (ArrayBuffer.isView(v)) set.add(v.buffer as ArrayBuffer);
+  return [...set];
 }
 
 if (parentPort !== null) {
@@ -40,12 +56,18 @@ if (parentPort !== null) {
     try {
       if (req.op === 'cap') {
         kernels.setCpuCap(req.cap);
+      } else if (req.op === 'call') {
+        const method = kernels[req.method] as (...args: unknown[]) => unknown;
+        const result = method.apply(kernels, req.args);
+        const status = typeof result === 'number' ? result : 0;
+        port.postMessage({ id: req.id, status, args: req.args } satisfies WorkerReply, buffersOf(req.args));
       } else if (req.op === 'quantize') {
-        const output = req.signed ? new Int8Array(req.input.length) : new Uint8Array(req.input.length);
+        const bytes = req.params.qtype >= 3 ? Math.ceil(req.input.length / 2) : req.input.length;
+        const output = req.signed ? new Int8Array(bytes) : new Uint8Array(bytes);
         const status = kernels.quantizeLinear(req.input, output, req.params);
         port.postMessage({ id: req.id, status, output } satisfies WorkerReply, [output.buffer]);
       } else if (req.op === 'dequantize') {
-        const output = new Float32Array(req.input.length);
+        const output = new Float32Array(req.count);
         const status = kernels.dequantizeLinear(req.input, output, req.params);
         port.postMessage({ id: req.id, status, output } satisfies WorkerReply, [output.buffer]);
       } else if (req.op === 'castDown') {

@@ -9,7 +9,7 @@ import { Worker } from 'node:worker_threads';
 import { nativeStatusError } from '../errors.js';
 import type { Backend, ByteArray, LinearParams, RangeLayout } from './backend.js';
 import { WasmKernels } from './wasm-module.js';
-import type { WorkerReply, WorkerRequest } from './wasm-worker.js';
+import type { CallableMethod, WorkerReply, WorkerRequest } from './wasm-worker.js';
 
 const WASM_FILE = fileURLToPath(new URL('../../wasm/modelpress.wasm', import.meta.url));
 
@@ -25,7 +25,7 @@ function readWasmBytes(): Uint8Array<ArrayBuffer> {
  * What to post to the worker: structured cloning a view copies its whole
  * ArrayBuffer, so a small view of a big buffer is sliced to its own bytes first.
  */
-function own<T extends Float32Array | Uint16Array | Int8Array | Uint8Array>(view: T): T {
+function own<T extends Float32Array | Uint16Array | Int8Array | Uint8Array | Int32Array>(view: T): T {
   return view.byteLength === view.buffer.byteLength ? view : (view.slice() as T);
 }
 
@@ -83,11 +83,23 @@ class WasmWorker {
   }
 }
 
+type Writable = Float32Array | Int32Array | Int8Array | Uint8Array;
+
 export function loadWasmBackend(): Backend {
   const bytes = readWasmBytes();
   const kernels = WasmKernels.fromBytesSync(bytes);
   const compiled = kernels.compiledVariants();
   const worker = new WasmWorker(bytes, undefined);
+  /**
+   * Runs kernels[method](...args) in the worker on copies of the arguments; the
+   * arguments at `outputs` are copied back (same element type: a byte copy).
+   */
+  async function call(method: CallableMethod, args: unknown[], outputs: number[]): Promise<number> {
+    const sent = args.map((a) => (ArrayBuffer.isView(a) ? own(a as Writable) : a));
+    const reply = await worker.run({ op: 'call', method, args: sent });
+    for (const i of outputs) (args[i] as Writable).set(reply.args![i] as Writable);
+    return reply.status;
+  }
   return {
     name: 'wasm',
     cpuVariant: () => kernels.cpuVariant(),
@@ -116,7 +128,7 @@ export function loadWasmBackend(): Backend {
       out.set(reply.output as ByteArray);
     },
     async dequantizeLinearAsync(q, out, p) {
-      const reply = await worker.run({ op: 'dequantize', input: own(q), params: p, signed: q instanceof Int8Array });
+      const reply = await worker.run({ op: 'dequantize', input: own(q), params: p, signed: q instanceof Int8Array, count: out.length });
       check('dequantizeLinearAsync', reply.status);
       out.set(reply.output as Float32Array);
     },
@@ -164,6 +176,42 @@ export function loadWasmBackend(): Backend {
     async maskGradientAsync(grad, mask, out) {
       const reply = await worker.run({ op: 'maskGradient', input: own(grad), mask: own(mask) });
       new Uint32Array(out.buffer, out.byteOffset, out.length).set(reply.output as Uint32Array);
+    },
+    quantizeGroups(x, out, g, scales, zeroPoints) {
+      return kernels.quantizeGroups(x, out, g, scales, zeroPoints);
+    },
+    packInt4(values, out, qtype) {
+      return kernels.packInt4(values, out, qtype);
+    },
+    unpackInt4(packed, out, qtype) {
+      kernels.unpackInt4(packed, out, qtype);
+    },
+    kmeans(x, p, centroids, idx) {
+      return kernels.kmeans(x, p, centroids, idx);
+    },
+    lookup(idx, table, out) {
+      kernels.lookup(idx, table, out);
+    },
+    pow2Quantize(x, emin, emax, codes) {
+      kernels.pow2Quantize(x, emin, emax, codes);
+    },
+    quantizeGroupsAsync(x, out, g, scales, zeroPoints) {
+      return call('quantizeGroups', [x, out, g, scales, zeroPoints], [1, 3, 4]);
+    },
+    packInt4Async(values, out, qtype) {
+      return call('packInt4', [values, out, qtype], [1]);
+    },
+    async unpackInt4Async(packed, out, qtype) {
+      await call('unpackInt4', [packed, out, qtype], [1]);
+    },
+    kmeansAsync(x, p, centroids, idx) {
+      return call('kmeans', [x, p, centroids, idx], [2, 3]);
+    },
+    async lookupAsync(idx, table, out) {
+      await call('lookup', [idx, table, out], [2]);
+    },
+    async pow2QuantizeAsync(x, emin, emax, codes) {
+      await call('pow2Quantize', [x, emin, emax, codes], [3]);
     },
     async minMaxAsync(x, l, mins, maxs) {
       const reply = await worker.run({ op: 'minMax', input: own(x), layout: l, mins, maxs });

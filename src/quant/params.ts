@@ -3,20 +3,52 @@
  * validating each on the way (ONNX QuantizeLinear / DequantizeLinear rules).
  */
 import type { LinearParams, QType } from '../backends/backend.js';
-import { QTYPE_INT8, QTYPE_UINT8 } from '../backends/backend.js';
+import { QTYPE_INT4, QTYPE_INT8, QTYPE_UINT4, QTYPE_UINT8 } from '../backends/backend.js';
 import { rangeError, shapeError, typeError } from '../errors.js';
 import { checkAxis, checkShape } from '../validate.js';
-import type { QuantDType } from './types.js';
+import type { AnyQuantDType, QuantDType } from './types.js';
 
-export const DTYPE_RANGE: Record<QuantDType, [number, number]> = { int8: [-128, 127], uint8: [0, 255] };
+export const DTYPE_RANGE: Record<AnyQuantDType, [number, number]> = { int8: [-128, 127], uint8: [0, 255], int4: [-8, 7], uint4: [0, 15] };
 
-function qtypeOf(dtype: QuantDType): QType {
-  return dtype === 'int8' ? QTYPE_INT8 : QTYPE_UINT8;
+const QTYPES: Record<AnyQuantDType, QType> = { int8: QTYPE_INT8, uint8: QTYPE_UINT8, int4: QTYPE_INT4, uint4: QTYPE_UINT4 };
+
+export function qtypeOf(dtype: AnyQuantDType): QType {
+  return QTYPES[dtype];
+}
+
+export function is4Bit(dtype: AnyQuantDType): dtype is 'int4' | 'uint4' {
+  return dtype === 'int4' || dtype === 'uint4';
+}
+
+/** Bytes holding n quantized values: packed two per byte for 4-bit types. */
+export function quantizedBytes(n: number, dtype: AnyQuantDType): number {
+  return is4Bit(dtype) ? Math.ceil(n / 2) : n;
 }
 
 export function checkDType(fn: string, dtype: unknown): QuantDType {
   if (dtype !== 'int8' && dtype !== 'uint8') throw rangeError(fn, 'dtype', '"int8" or "uint8"', dtype);
   return dtype;
+}
+
+export function checkAnyDType(fn: string, dtype: unknown): AnyQuantDType {
+  if (dtype !== 'int8' && dtype !== 'uint8' && dtype !== 'int4' && dtype !== 'uint4') {
+    throw rangeError(fn, 'dtype', '"int8", "uint8", "int4" or "uint4"', dtype);
+  }
+  return dtype;
+}
+
+/** The blocked layout of ONNX opset 21: parameters [outer, ceil(axisLen / blockSize), inner]. */
+export function blockedParamCount(length: number, layout: AxisLayout, blockSize: number): number {
+  const slice = layout.axisLen * layout.inner;
+  const outer = slice === 0 ? 0 : length / slice;
+  return outer * Math.ceil(layout.axisLen / blockSize) * layout.inner;
+}
+
+export function checkBlockSize(fn: string, value: unknown): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1) {
+    throw rangeError(fn, 'blockSize', 'an integer ≥ 1', value);
+  }
+  return value;
 }
 
 /** The [outer, axisLen, inner] view of a tensor along an axis. */
@@ -60,7 +92,7 @@ export function resolveScales(fn: string, scale: unknown, layout: AxisLayout): {
   return { scales: checkedScales(fn, scale, true), perAxis: true };
 }
 
-function checkedScales(fn: string, values: ArrayLike<unknown>, indexed: boolean): Float32Array {
+export function checkedScales(fn: string, values: ArrayLike<unknown>, indexed: boolean): Float32Array {
   const scales = new Float32Array(values.length);
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
@@ -75,8 +107,17 @@ function checkedScales(fn: string, values: ArrayLike<unknown>, indexed: boolean)
   return scales;
 }
 
+/** Blocked scales: exactly `count` of them (x's shape with shape[axis] → ceil(shape[axis] / blockSize)). */
+export function resolveBlockedScales(fn: string, scale: unknown, count: number): Float32Array {
+  if (!isArrayLike(scale) || scale instanceof BigInt64Array || scale instanceof BigUint64Array) {
+    throw typeError(fn, 'scale', `an array of ${count} numbers (one per block)`, scale);
+  }
+  if (scale.length !== count) throw shapeError(fn, 'scale', `of length ${count} (one per block)`, `length ${scale.length}`);
+  return checkedScales(fn, scale, true);
+}
+
 /** Zero points as int32, integers inside the dtype's range, one per scale. */
-export function resolveZeroPoints(fn: string, zeroPoint: unknown, count: number, dtype: QuantDType): Int32Array {
+export function resolveZeroPoints(fn: string, zeroPoint: unknown, count: number, dtype: AnyQuantDType): Int32Array {
   const [qmin, qmax] = DTYPE_RANGE[dtype];
   const zps = new Int32Array(count);
   if (zeroPoint === undefined) return zps;
@@ -99,7 +140,7 @@ export function resolveZeroPoints(fn: string, zeroPoint: unknown, count: number,
   return zps;
 }
 
-export function linearParams(layout: AxisLayout, perAxis: boolean, scales: Float32Array, zeroPoints: Int32Array, dtype: QuantDType): LinearParams {
+export function linearParams(layout: AxisLayout, perAxis: boolean, scales: Float32Array, zeroPoints: Int32Array, dtype: AnyQuantDType): LinearParams {
   return perAxis
     ? { axisLen: layout.axisLen, inner: layout.inner, scales, zeroPoints, qtype: qtypeOf(dtype) }
     : { axisLen: 1, inner: 1, scales, zeroPoints, qtype: qtypeOf(dtype) };

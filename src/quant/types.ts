@@ -2,6 +2,9 @@
 
 export type QuantDType = 'int8' | 'uint8';
 
+/** With the 4-bit types of ONNX opset 21, stored two per byte (low nibble first). */
+export type AnyQuantDType = QuantDType | 'int4' | 'uint4';
+
 export type QuantArray = Int8Array | Uint8Array;
 
 /** A scale: one number (per tensor) or one per slice along `axis` (per axis). */
@@ -17,13 +20,21 @@ export interface QuantizeLinearOptions {
   zeroPoint?: ZeroPointInput;
   /**
    * Output type. Default as ONNX: the type of a typed-array zeroPoint, else 'uint8'.
+   * 'int4' / 'uint4' return a Uint8Array of ceil(n / 2) bytes, two values per byte,
+   * the lower index in the low nibble.
    */
-  dtype?: QuantDType;
-  /** Axis of per-axis parameters (negative counts from the end); needs `shape`. */
+  dtype?: AnyQuantDType;
+  /** Axis of per-axis or blocked parameters (negative counts from the end); needs `shape`. */
   axis?: number;
-  /** Row-major shape of x; needed with per-axis parameters. */
+  /** Row-major shape of x; needed with per-axis or blocked parameters. */
   shape?: readonly number[];
-  /** Write here instead of allocating (Int8Array for int8, Uint8Array for uint8, x.length). */
+  /**
+   * Blocked quantization (ONNX opset 21 `block_size`): the scale (and zero point)
+   * has x's shape with shape[axis] replaced by ceil(shape[axis] / blockSize);
+   * element (…, a, …) uses the parameter of block floor(a / blockSize).
+   */
+  blockSize?: number;
+  /** Write here instead of allocating (Int8Array for int8, Uint8Array otherwise, of the output's length). */
   out?: QuantArray;
 }
 
@@ -31,7 +42,11 @@ export interface DequantizeLinearOptions {
   scale: ScaleInput;
   zeroPoint?: ZeroPointInput;
   axis?: number;
+  /** Needed with per-axis or blocked parameters, and for a 4-bit q holding an odd count. */
   shape?: readonly number[];
+  /** 'int4' / 'uint4' when q is packed 4-bit data (a Uint8Array); otherwise q's type decides. */
+  dtype?: AnyQuantDType;
+  blockSize?: number;
   out?: Float32Array;
 }
 
