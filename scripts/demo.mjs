@@ -1,6 +1,7 @@
 // npm run demo: quantizes a built-in example — a 512 × 768 "linear layer weight"
 // with per-row spread and a few outliers, generated deterministically — to int8,
-// per tensor and per output channel, and prints the backend, sizes and error.
+// per tensor and per output channel, to fp16, to int4 blocks and to a 4-bit k-means
+// codebook, and prints the backend, sizes and error of each.
 import * as mp from '../dist/index.js';
 
 const ROWS = 512;
@@ -53,3 +54,19 @@ console.log(
   `fp16                       : ${kib(half.data.byteLength)} (2.00× smaller), RMSE ${e16.rmse.toExponential(2)}, ` +
     `SQNR ${e16.sqnrDb.toFixed(1)} dB; ${half.overflowed} overflowed, ${half.underflowed} underflowed to zero`,
 );
+
+// 4-bit: symmetric blocks of 32 along each row (data packed two per byte, plus a
+// float32 scale per block), and a 16-entry k-means codebook (4-bit indices).
+const report = (name, bytes, y, extra = '') => {
+  const e = mp.quantizationError(w, y);
+  console.log(
+    `${name}: ${kib(bytes)} (${(w.byteLength / bytes).toFixed(2)}× smaller), RMSE ${e.rmse.toExponential(2)}, ` +
+      `max |error| ${e.maxAbsError.toExponential(2)}, SQNR ${e.sqnrDb.toFixed(1)} dB, cosine ${e.cosine.toFixed(5)}${extra}`,
+  );
+};
+const int4 = mp.quantizeBlocks(w, { shape: [ROWS, COLS], blockSize: 32 });
+report('int4 symmetric, blocks of 32', int4.data.byteLength + int4.scales.byteLength, mp.dequantizeBlocks(int4)); // zero points are all 0
+const t3 = process.hrtime.bigint();
+const cb = mp.kmeansQuantize(w, { bits: 4, seed: 1 });
+const t4 = process.hrtime.bigint();
+report('k-means codebook, 16 values', cb.indices.byteLength + cb.codebook.byteLength, mp.codebookDequantize(cb), `, ${cb.iterations} iterations in ${(Number(t4 - t3) / 1e6).toFixed(0)} ms`);

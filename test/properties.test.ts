@@ -1,7 +1,20 @@
 /** Invariants of quantization, checked with fast-check on the reference and the default backend. */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { dequantize, dequantizeLinear, quantize, quantizeLinear, setBackend, type QuantDType } from '../dist/index.js';
+import {
+  dequantize,
+  dequantizeBlocks,
+  dequantizeLinear,
+  kmeansQuantize,
+  codebookDequantize,
+  pow2Dequantize,
+  pow2Quantize,
+  quantize,
+  quantizeBlocks,
+  quantizeLinear,
+  setBackend,
+  type QuantDType,
+} from '../dist/index.js';
 
 const f32 = (min: number, max: number) => fc.float({ min: Math.fround(min), max: Math.fround(max), noNaN: true, noDefaultInfinity: true });
 const dtype = fc.constantFrom<QuantDType>('int8', 'uint8');
@@ -27,6 +40,50 @@ describe.each(['reference', 'default'])('properties on the %s backend', (which) 
         }
       }),
       { numRuns: 300 },
+    );
+  });
+
+  it('block-wise int4 / uint4 / int8: every element within half its block\'s step, and re-quantizing the blocks is idempotent', () => {
+    select();
+    const blockDtype = fc.constantFrom('int4' as const, 'uint4' as const, 'int8' as const, 'uint8' as const);
+    fc.assert(
+      fc.property(blockDtype, fc.boolean(), fc.integer({ min: 1, max: 40 }), fc.array(f32(-1e3, 1e3), { minLength: 1, maxLength: 300 }), (dt, symmetric, blockSize, values) => {
+        // Ranges of subnormal width make the float32 scale itself inexact (a scale of
+        // 16/15 · 2^-149 rounds to 2^-149): the half-step bound is for normal ranges.
+        const x = Float32Array.from(values, (v) => (Math.abs(v) < 1e-30 ? 0 : v));
+        const t = quantizeBlocks(x, { dtype: dt, symmetric, blockSize });
+        const back = dequantizeBlocks(t);
+        for (let i = 0; i < x.length; i++) {
+          const s = t.scales[Math.floor(i / blockSize)];
+          expect(Math.abs(back[i] - x[i])).toBeLessThanOrEqual((s / 2) * (1 + 2 ** -20) + Math.abs(x[i]) * 2 ** -22);
+        }
+        // with the same parameters, quantize(dequantize(q)) = q
+        const o = { scale: t.scales, zeroPoint: t.zeroPoints, dtype: dt, axis: 0, shape: [x.length], blockSize };
+        expect(quantizeLinear(back, o)).toEqual(t.data);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('k-means and power-of-two codes: every value goes to its nearest level', () => {
+    select();
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 4 }), fc.array(f32(-100, 100), { minLength: 1, maxLength: 200 }), (bits, values) => {
+        const x = Float32Array.from(values);
+        const cb = kmeansQuantize(x, { bits, seed: values.length });
+        const y = codebookDequantize(cb);
+        for (let i = 0; i < x.length; i++) {
+          for (const c of cb.codebook) expect(Math.abs(x[i] - y[i])).toBeLessThanOrEqual(Math.abs(x[i] - c) * (1 + 2 ** -20));
+        }
+        const p = pow2Quantize(x, { bits: bits + 2 });
+        const z = pow2Dequantize(p);
+        const levels = [0];
+        for (let e = p.emin; e <= p.emax; e++) levels.push(2 ** e, -(2 ** e));
+        for (let i = 0; i < x.length; i++) {
+          for (const l of levels) expect(Math.abs(x[i] - z[i])).toBeLessThanOrEqual(Math.abs(x[i] - l));
+        }
+      }),
+      { numRuns: 150 },
     );
   });
 

@@ -10,15 +10,8 @@ namespace {
 
 // Blocks of rows of `cols` elements, each row cut every block_size elements.
 struct Groups {
-  size_t cols, block_size, per_row;
-  size_t index(size_t pos) const { return pos / cols * per_row + pos % cols / block_size; }
+  size_t cols, block_size;
   bool starts_block(size_t pos) const { return pos % cols % block_size == 0; }
-  // Elements from pos to the end of its block.
-  size_t rest(size_t pos) const {
-    const size_t c = pos % cols;
-    const size_t end = (c / block_size + 1) * block_size;
-    return (end < cols ? end : cols) - c;
-  }
 };
 
 }  // namespace
@@ -31,7 +24,7 @@ mp_status mp_quantize_groups(const float* x, uint8_t* out, size_t n, size_t offs
   int32_t qmin, qmax;
   if (!mp::qtype_range(qtype, &qmin, &qmax)) return MP_ERR_QTYPE;
   if (cols == 0 || block_size == 0) return MP_ERR_LAYOUT;
-  const Groups g{cols, block_size, (cols + block_size - 1) / block_size};
+  const Groups g{cols, block_size};
   if (!g.starts_block(offset) || !g.starts_block(offset + n)) return MP_ERR_LAYOUT;
   if (mp::is_4bit(qtype) && offset % 2) return MP_ERR_LAYOUT;
   if (bad_index == nullptr) return MP_ERR_NULL_POINTER;
@@ -40,17 +33,19 @@ mp_status mp_quantize_groups(const float* x, uint8_t* out, size_t n, size_t offs
 
   const mp::Variant& v = mp::active_variant();
   const mp::QuantKernels& k = *v.quant;
-  const size_t first_block = g.index(offset);
   // Quantizes elements [t, t + len) of the call into dst (dst[0] is element t);
   // a block's parameters are found when its first element comes up (the whole
-  // block is read then, and quantized while it is still in cache).
+  // block is read then, and quantized while it is still in cache). Calls cover
+  // the elements in order, so the position is tracked without divisions.
+  size_t col = offset % cols;  // column of the next element
+  size_t b = 0;                // block of the next element, counted from the call's first
+  size_t left = 0;             // elements of the current block still to quantize
   auto produce = [&](size_t t, size_t len, uint8_t* dst) -> bool {
     for (size_t i = t; i < t + len;) {
-      const size_t pos = offset + i;
-      const size_t b = g.index(pos) - first_block;
-      if (g.starts_block(pos)) {
+      if (left == 0) {  // a block starts here
+        left = cols - col < block_size ? cols - col : block_size;
         float mn = INFINITY, mx = -INFINITY;
-        if (k.min_max(x + i, g.rest(pos), &mn, &mx)) {
+        if (k.min_max(x + i, left, &mn, &mx)) {
           for (size_t j = i;; ++j) {
             if (!isfinite(x[j])) {
               *bad_index = offset + j;
@@ -62,9 +57,13 @@ mp_status mp_quantize_groups(const float* x, uint8_t* out, size_t n, size_t offs
         scales[b] = qp.scale;
         zero_points[b] = qp.zero_point;
       }
-      const size_t run = g.rest(pos) < t + len - i ? g.rest(pos) : t + len - i;
+      const size_t run = left < t + len - i ? left : t + len - i;
       k.quantize(x + i, dst + (i - t), run, scales[b], zero_points[b], qmin, qmax);
       i += run;
+      left -= run;
+      col += run;
+      if (col == cols) col = 0;
+      if (left == 0) ++b;
     }
     return true;
   };

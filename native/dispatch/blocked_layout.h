@@ -30,23 +30,44 @@ struct Blocked {
 
 // Calls run(i, len, p) for runs [i, i + len) of the call sharing parameter p
 // (inner == 1: along the axis, at most a block), or each_run(i, len, p) for runs
-// whose parameters advance one per element from p (inner > 1).
+// whose parameters advance one per element from p (inner > 1). The position is
+// tracked incrementally: blocks can be a few elements long, and integer
+// divisions per run would cost more than the run.
 template <typename Run, typename EachRun>
 inline void walk_blocked(size_t n, size_t offset, const Blocked& b, Run run, EachRun each_run) {
+  const size_t slice = b.axis_len * b.inner;
+  size_t o = offset / slice;                  // outer index
+  size_t a = offset / b.inner % b.axis_len;   // index along the axis
+  size_t j = offset % b.inner;                // inner index
+  size_t block = a / b.block_size;            // block along the axis
+  size_t in_block = a % b.block_size;         // position inside it
   for (size_t i = 0; i < n;) {
-    const size_t pos = offset + i;
+    size_t len;
     if (b.inner == 1) {
-      const size_t a = pos % b.axis_len;
-      size_t len = b.block_size - a % b.block_size;
+      len = b.block_size - in_block;
       if (len > b.axis_len - a) len = b.axis_len - a;
       if (len > n - i) len = n - i;
-      run(i, len, b.block_of(pos));
-      i += len;
+      run(i, len, o * b.nb + block);
+      a += len;
+      in_block += len;
     } else {
-      const size_t j = pos % b.inner;
-      const size_t len = b.inner - j < n - i ? b.inner - j : n - i;
-      each_run(i, len, b.block_of(pos) * b.inner + j);
-      i += len;
+      len = b.inner - j < n - i ? b.inner - j : n - i;
+      each_run(i, len, (o * b.nb + block) * b.inner + j);
+      j += len;
+      if (j < b.inner) break;  // the call ended inside this run
+      j = 0;
+      ++a;
+      ++in_block;
+    }
+    i += len;
+    if (a == b.axis_len) {
+      a = 0;
+      block = 0;
+      in_block = 0;
+      ++o;
+    } else if (in_block == b.block_size) {
+      in_block = 0;
+      ++block;
     }
   }
 }

@@ -12,7 +12,7 @@
 // (every phase of a 64-byte line), accumulators that already hold values, and data
 // with ties, zeros of both signs, denormals, huge values, +-Inf and NaN; for the
 // histogram also values exactly at lo, hi and on / next to the bin edges, ranges
-// narrower than the data, and bins in {1, 2, 3, 7, 64, 65, 2048, 100000}.
+// narrower than the data, and bins in {1, 2, 3, 7, 64, 65, 2048, 4096, 4097, 100000}.
 // Every call gets freshly allocated buffers of exactly the size it may touch (so
 // AddressSanitizer sees overruns) plus guard elements around the outputs that must
 // stay untouched. Exits 1 on any mismatch.
@@ -389,7 +389,7 @@ void check_error_sums_each(const Table& t, const std::vector<size_t>& lengths) {
 // ---------------------------------------------------------------------------
 // histogram
 
-const uint32_t kBins[] = {1, 2, 3, 7, 64, 65, 2048, 100000};
+const uint32_t kBins[] = {1, 2, 3, 7, 64, 65, 2048, 4096, 4097, 100000};
 
 enum HistKind { kNormal, kUniform, kFew, kEdges, kHistSpecial, kNumHistKinds };
 const char* const kHistKindNames[] = {"normal", "uniform", "few-values", "edges", "special"};

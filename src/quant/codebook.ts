@@ -10,6 +10,7 @@
  * (i+1)·bits) of the byte string read as one little-endian bit stream (LSB first).
  */
 import type { Backend } from '../backends/backend.js';
+import { QTYPE_UINT4 } from '../backends/backend.js';
 import { getBackend } from '../backends/registry.js';
 import { nonFiniteError, rangeError, typeError } from '../errors.js';
 import { checkFloat32Array, checkOptions, checkOut } from '../validate.js';
@@ -112,6 +113,21 @@ function checkFinite(fn: string, x: Float32Array, bad: number): void {
   if (bad >= 0) throw nonFiniteError(fn, 'x', bad, x[bad]);
 }
 
+/** packBits through the 4-bit packing kernel when bits = 4 (the same layout: low nibble first). */
+function packIndices(backend: Backend, idx: Uint8Array, bits: number): Uint8Array {
+  if (bits !== 4) return packBits(idx, bits);
+  const out = new Uint8Array(Math.ceil(idx.length / 2));
+  backend.packInt4(idx, out, QTYPE_UINT4);
+  return out;
+}
+
+function unpackIndices(backend: Backend, packed: Uint8Array, bits: number, length: number): Uint8Array {
+  if (bits !== 4) return unpackBits(packed, bits, length);
+  const out = new Uint8Array(length);
+  if (length > 0) backend.unpackInt4(packed, out, QTYPE_UINT4);
+  return out;
+}
+
 function table256(values: Float32Array): Float32Array {
   const t = new Float32Array(256);
   t.set(values);
@@ -130,7 +146,7 @@ export function kmeansQuantize(x: Float32Array, options?: KmeansQuantizeOptions)
   const recon = new Float32Array(p.x.length);
   backend.lookup(idx, table256(codebook), recon);
   const { channels: _c, histogram: _h, ...error } = quantizationError(p.x, recon);
-  return { codebook, indices: packBits(idx, p.bits), bits: p.bits, length: p.x.length, iterations, error };
+  return { codebook, indices: packIndices(backend, idx, p.bits), bits: p.bits, length: p.x.length, iterations, error };
 }
 
 /** kmeansQuantize() off the JS thread. Do not modify x until the promise settles. */
@@ -145,7 +161,7 @@ export async function kmeansQuantizeAsync(x: Float32Array, options?: KmeansQuant
   const recon = new Float32Array(p.x.length);
   await backend.lookupAsync(idx, table256(codebook), recon);
   const { channels: _c, histogram: _h, ...error } = await quantizationErrorAsync(p.x, recon);
-  return { codebook, indices: packBits(idx, p.bits), bits: p.bits, length: p.x.length, iterations, error };
+  return { codebook, indices: packIndices(backend, idx, p.bits), bits: p.bits, length: p.x.length, iterations, error };
 }
 
 function planCodebookDequantize(fn: string, tArg: unknown, optionsArg: unknown) {
@@ -163,7 +179,7 @@ function planCodebookDequantize(fn: string, tArg: unknown, optionsArg: unknown) 
   }
   const o = checkOptions(fn, optionsArg);
   const out = checkOut(fn, o.out, Float32Array, length) ?? new Float32Array(length);
-  return { idx: unpackBits(t.indices, bits, length), table: table256(t.codebook), out };
+  return { idx: unpackIndices(getBackend(), t.indices, bits, length), table: table256(t.codebook), out };
 }
 
 /** The values a CodebookTensor stands for: codebook[index]. */
@@ -184,6 +200,8 @@ export interface Pow2QuantizeOptions {
   bits?: number;
   /** Largest exponent (default: that of the power of two nearest max|x|). */
   emax?: number;
+  /** Write the codes here (an Int8Array of x.length) instead of allocating. */
+  out?: Int8Array;
 }
 
 /** What pow2Quantize() returns and pow2Dequantize() takes. */
@@ -208,7 +226,8 @@ function planPow2(fn: string, xArg: unknown, optionsArg: unknown) {
   const o = checkOptions(fn, optionsArg);
   const bits = checkInt(fn, 'bits', o.bits, 2, 8, 4);
   const emax = o.emax === undefined ? undefined : checkInt(fn, 'emax', o.emax, -125, 127, 0);
-  return { x, bits, emax };
+  const codes = checkOut(fn, o.out, Int8Array, x.length) ?? new Int8Array(x.length);
+  return { x, bits, emax, codes };
 }
 
 function pow2Levels(bits: number, absmax: number, emaxOpt: number | undefined): { emin: number; emax: number } {
@@ -226,9 +245,8 @@ export function pow2Quantize(x: Float32Array, options?: Pow2QuantizeOptions): Po
   const maxs = new Float32Array([-Infinity]);
   if (p.x.length > 0) checkFinite(fn, p.x, backend.minMax(p.x, TENSOR, mins, maxs));
   const { emin, emax } = pow2Levels(p.bits, p.x.length > 0 ? Math.max(-mins[0], maxs[0]) : 0, p.emax);
-  const codes = new Int8Array(p.x.length);
-  if (p.x.length > 0) backend.pow2Quantize(p.x, emin, emax, codes);
-  return { codes, emin, emax, bits: p.bits };
+  if (p.x.length > 0) backend.pow2Quantize(p.x, emin, emax, p.codes);
+  return { codes: p.codes, emin, emax, bits: p.bits };
 }
 
 export async function pow2QuantizeAsync(x: Float32Array, options?: Pow2QuantizeOptions): Promise<Pow2Tensor> {
@@ -239,9 +257,8 @@ export async function pow2QuantizeAsync(x: Float32Array, options?: Pow2QuantizeO
   const maxs = new Float32Array([-Infinity]);
   if (p.x.length > 0) checkFinite(fn, p.x, await backend.minMaxAsync(p.x, TENSOR, mins, maxs));
   const { emin, emax } = pow2Levels(p.bits, p.x.length > 0 ? Math.max(-mins[0], maxs[0]) : 0, p.emax);
-  const codes = new Int8Array(p.x.length);
-  if (p.x.length > 0) await backend.pow2QuantizeAsync(p.x, emin, emax, codes);
-  return { codes, emin, emax, bits: p.bits };
+  if (p.x.length > 0) await backend.pow2QuantizeAsync(p.x, emin, emax, p.codes);
+  return { codes: p.codes, emin, emax, bits: p.bits };
 }
 
 /** The 256-entry decoding table of power-of-two codes, indexed by the code's byte. */

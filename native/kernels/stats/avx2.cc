@@ -226,8 +226,8 @@ MP_AVX2 void histogram_avx2(const float* x, size_t n, double lo, double hi, doub
   p.last = _mm256_set1_pd(static_cast<double>(bins - 1));
   p.magic = _mm256_set1_pd(kMagic);
   alignas(32) uint32_t buf[kIndexBuffer + 8];
-  uint64_t copies[4 * kSubBins];
-  const Counter c = make_counter(bins, copies, counts);
+  uint32_t scratch[kScratchBins];
+  Counter c = make_counter(bins, scratch, counts);
   size_t used = 0;
   size_t i = 0;
   for (; i + 8 <= n; i += 8) {
@@ -243,7 +243,7 @@ MP_AVX2 void histogram_avx2(const float* x, size_t n, double lo, double hi, doub
     used = bin8(_mm256_maskload_ps(x + i, m), (1 << (n - i)) - 1, p, buf, used);
   }
   count(buf, used, c);
-  finish(c, bins, counts);
+  finish(c);
 }
 
 }  // namespace

@@ -227,8 +227,8 @@ MP_AVX512 void histogram_avx512(const float* x, size_t n, double lo, double hi, 
   p.inv_width = _mm512_set1_pd(inv_width);
   p.last = _mm512_set1_pd(static_cast<double>(bins - 1));
   alignas(64) uint32_t buf[kIndexBuffer + 16];  // aligned: full 64-byte stores stay aligned
-  uint64_t copies[4 * kSubBins];
-  const Counter c = make_counter(bins, copies, counts);
+  uint32_t scratch[kScratchBins];
+  Counter c = make_counter(bins, scratch, counts);
   size_t used = 0;
   size_t i = 0;
   for (; i + 16 <= n; i += 16) {
@@ -243,7 +243,7 @@ MP_AVX512 void histogram_avx512(const float* x, size_t n, double lo, double hi, 
     used = bin16(_mm512_maskz_loadu_ps(in, x + i), in, p, buf, used);
   }
   count(buf, used, c);
-  finish(c, bins, counts);
+  finish(c);
 }
 
 }  // namespace

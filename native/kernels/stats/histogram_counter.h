@@ -14,29 +14,54 @@ namespace histogram_counter {
 
 constexpr size_t kIndexBuffer = 1024;
 
-// With few bins, most increments hit the same few counters in a row, and each waits
-// for the previous one to the same address (store-to-load forwarding, or a memory
-// dependence misprediction); four interleaved copies of the counts, added up at the
-// end, break those chains. Larger bin counts are incremented in place. (All
-// counters are uint64_t, as counts is: no overflow to guard against.)
+// Up to kScratchBins bins are counted in 32-bit counters in a scratch array the
+// variant keeps on its stack (16 KiB: it stays in L1 next to the streaming input,
+// where 64-bit counts of 4096 bins would fill it), and added into the 64-bit
+// counts at the end, or before a 32-bit counter could overflow.
+// With few bins (up to kSubBins), most increments hit the same few counters in a
+// row, and each waits for the previous one to the same address (store-to-load
+// forwarding, or a memory dependence misprediction); four interleaved copies of
+// the counters, added up at the end, break those chains. More than kScratchBins
+// bins are incremented in place.
 constexpr uint32_t kSubBins = 64;
+constexpr uint32_t kScratchBins = 4096;
+constexpr size_t kFlushEvery = size_t{1} << 31;  // increments; below 2^32
 
 struct Counter {
-  uint64_t* target;  // counts (stride 0) or four copies of kSubBins each
-  size_t stride;
+  uint64_t* counts;
+  uint32_t* narrow;  // the scratch counters, or nullptr: count into counts in place
+  size_t stride;     // kSubBins with four copies, else 0
+  uint32_t bins;
+  size_t pending = 0;  // increments since the scratch was last added into counts
 };
 
-// The counter for `bins` bins: the zeroed copies (4 * kSubBins) when bins is small,
-// else counts itself.
-inline Counter make_counter(uint32_t bins, uint64_t* copies, uint64_t* counts) {
-  if (bins > kSubBins) return {counts, 0};
-  for (size_t i = 0; i < 4 * kSubBins; ++i) copies[i] = 0;
-  return {copies, kSubBins};
+inline void zero(Counter& c) {
+  const size_t words = c.stride ? 4 * c.stride : c.bins;
+  for (size_t i = 0; i < words; ++i) c.narrow[i] = 0;
+  c.pending = 0;
 }
 
-inline void count(const uint32_t* idx, size_t k, const Counter& c) {
-  uint64_t* t = c.target;
+// The counter for `bins` bins; scratch has kScratchBins entries.
+inline Counter make_counter(uint32_t bins, uint32_t* scratch, uint64_t* counts) {
+  Counter c{counts, nullptr, 0, bins};
+  if (bins > kScratchBins) return c;
+  c.narrow = scratch;
+  c.stride = bins <= kSubBins ? kSubBins : 0;
+  zero(c);
+  return c;
+}
+
+// Adds the scratch counters into counts.
+inline void finish(Counter& c) {
+  if (c.narrow == nullptr) return;
+  const uint32_t* t = c.narrow;
   const size_t s = c.stride;
+  for (uint32_t b = 0; b < c.bins; ++b) c.counts[b] += s ? uint64_t{t[b]} + t[s + b] + t[2 * s + b] + t[3 * s + b] : t[b];
+  zero(c);
+}
+
+template <typename T>
+inline void increment(const uint32_t* idx, size_t k, T* t, size_t s) {
   size_t j = 0;
   for (; j + 4 <= k; j += 4) {
     ++t[idx[j]];
@@ -47,12 +72,11 @@ inline void count(const uint32_t* idx, size_t k, const Counter& c) {
   for (; j < k; ++j) ++t[idx[j]];
 }
 
-// Adds the copies into counts.
-inline void finish(const Counter& c, uint32_t bins, uint64_t* counts) {
-  if (c.target == counts) return;
-  const uint64_t* t = c.target;
-  for (uint32_t b = 0; b < bins; ++b)
-    counts[b] += t[b] + t[kSubBins + b] + t[2 * kSubBins + b] + t[3 * kSubBins + b];
+inline void count(const uint32_t* idx, size_t k, Counter& c) {
+  if (c.narrow == nullptr) return increment(idx, k, c.counts, 0);
+  if (c.pending + k >= kFlushEvery) finish(c);
+  c.pending += k;
+  increment(idx, k, c.narrow, c.stride);
 }
 
 }  // namespace histogram_counter

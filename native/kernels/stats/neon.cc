@@ -214,8 +214,8 @@ void histogram_neon(const float* x, size_t n, double lo, double hi, double inv_w
   p.inv_width = vdupq_n_f64(inv_width);
   p.last = vdupq_n_f64(static_cast<double>(bins - 1));
   uint32_t buf[kIndexBuffer + 8];
-  uint64_t copies[4 * kSubBins];
-  const Counter c = make_counter(bins, copies, counts);
+  uint32_t scratch[kScratchBins];
+  Counter c = make_counter(bins, scratch, counts);
   size_t used = 0;
   size_t i = 0;
   for (; i + 8 <= n; i += 8) {
@@ -234,7 +234,7 @@ void histogram_neon(const float* x, size_t n, double lo, double hi, double inv_w
     used = bin4(vld1q_f32(xb), p, buf, used);
   }
   count(buf, used, c);
-  finish(c, bins, counts);
+  finish(c);
 }
 
 }  // namespace

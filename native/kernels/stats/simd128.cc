@@ -212,8 +212,8 @@ void histogram_simd128(const float* x, size_t n, double lo, double hi, double in
   p.last = wasm_f64x2_splat(static_cast<double>(bins - 1));
   p.magic = wasm_v128_or(wasm_f64x2_splat(kMagic), wasm_i32x4_splat(g_opaque_zero));
   uint32_t buf[kIndexBuffer + 8];
-  uint64_t copies[4 * kSubBins];
-  const Counter c = make_counter(bins, copies, counts);
+  uint32_t scratch[kScratchBins];
+  Counter c = make_counter(bins, scratch, counts);
   size_t used = 0;
   size_t i = 0;
   for (; i + 8 <= n; i += 8) {
@@ -232,7 +232,7 @@ void histogram_simd128(const float* x, size_t n, double lo, double hi, double in
     used = bin4(xb, p, buf, used);
   }
   count(buf, used, c);
-  finish(c, bins, counts);
+  finish(c);
 }
 
 }  // namespace
