@@ -93,18 +93,33 @@ export function resolveScales(fn: string, scale: unknown, layout: AxisLayout): {
 }
 
 export function checkedScales(fn: string, values: ArrayLike<unknown>, indexed: boolean): Float32Array {
+  // Fast path: blocked layouts pass a Float32Array with a scale per block. It is
+  // used as it is (inputs must not change until a call returns or settles); a copy
+  // of megabytes of fresh memory would cost more than the kernel.
+  if (values instanceof Float32Array && allPositiveFinite(values)) return values;
   const scales = new Float32Array(values.length);
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
-    const name = indexed ? `scale[${i}]` : 'scale';
-    if (typeof v !== 'number') throw typeError(fn, name, 'a number', v);
+    // The name is only built for an error: blocked layouts pass a scale per block.
+    if (typeof v !== 'number') throw typeError(fn, indexed ? `scale[${i}]` : 'scale', 'a number', v);
     const f = Math.fround(v);
     if (!(Number.isFinite(f) && f > 0)) {
-      throw rangeError(fn, name, f === 0 && v > 0 ? 'finite and > 0 as a float32 (it underflows to 0)' : 'finite and > 0', v);
+      const expected = f === 0 && v > 0 ? 'finite and > 0 as a float32 (it underflows to 0)' : 'finite and > 0';
+      throw rangeError(fn, indexed ? `scale[${i}]` : 'scale', expected, v);
     }
     scales[i] = f;
   }
   return scales;
+}
+
+function allPositiveFinite(a: Float32Array): boolean {
+  for (let i = 0; i < a.length; i++) if (!(a[i] > 0 && a[i] < Infinity)) return false;
+  return true;
+}
+
+function allInRange(a: Int32Array | Int8Array | Uint8Array, lo: number, hi: number): boolean {
+  for (let i = 0; i < a.length; i++) if (a[i] < lo || a[i] > hi) return false;
+  return true;
 }
 
 /** Blocked scales: exactly `count` of them (x's shape with shape[axis] → ceil(shape[axis] / blockSize)). */
@@ -130,11 +145,16 @@ export function resolveZeroPoints(fn: string, zeroPoint: unknown, count: number,
   } else {
     throw typeError(fn, 'zeroPoint', 'an integer or an array of integers', zeroPoint);
   }
+  // Fast path for typed zero points (one per block in blocked layouts).
+  if (values instanceof Int32Array && allInRange(values, qmin, qmax)) return values;
+  if ((values instanceof Int8Array || values instanceof Uint8Array) && allInRange(values, qmin, qmax)) return new Int32Array(values);
   for (let i = 0; i < count; i++) {
     const v = values[i];
-    const name = typeof zeroPoint === 'number' ? 'zeroPoint' : `zeroPoint[${i}]`;
-    if (typeof v !== 'number' || !Number.isInteger(v)) throw typeError(fn, name, 'an integer', v);
-    if (v < qmin || v > qmax) throw rangeError(fn, name, `in [${qmin}, ${qmax}] for ${dtype}`, v);
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < qmin || v > qmax) {
+      const name = typeof zeroPoint === 'number' ? 'zeroPoint' : `zeroPoint[${i}]`;
+      if (typeof v !== 'number' || !Number.isInteger(v)) throw typeError(fn, name, 'an integer', v);
+      throw rangeError(fn, name, `in [${qmin}, ${qmax}] for ${dtype}`, v);
+    }
     zps[i] = v;
   }
   return zps;
