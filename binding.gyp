@@ -11,6 +11,7 @@
         "native/napi/qat.cc",
         "native/napi/block.cc",
         "native/napi/codebook.cc",
+        "native/napi/sparse.cc",
         "native/napi/output_pages.cc",
         "native/dispatch/cpu_features.cc",
         "native/dispatch/variants.cc",
@@ -21,6 +22,7 @@
         "native/dispatch/block_abi.cc",
         "native/dispatch/codebook_abi.cc",
         "native/dispatch/kmeans.cc",
+        "native/dispatch/sparse_abi.cc",
         "native/kernels/cast/ref.cc",
         "native/kernels/cast/avx2.cc",
         "native/kernels/cast/avx512.cc",
@@ -44,7 +46,11 @@
         "native/kernels/codebook/ref.cc",
         "native/kernels/codebook/avx2.cc",
         "native/kernels/codebook/avx512.cc",
-        "native/kernels/codebook/neon.cc"
+        "native/kernels/codebook/neon.cc",
+        "native/kernels/sparse/ref.cc",
+        "native/kernels/sparse/avx2.cc",
+        "native/kernels/sparse/avx512.cc",
+        "native/kernels/sparse/neon.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS"],

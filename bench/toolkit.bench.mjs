@@ -90,6 +90,7 @@ for (const n of SIZES) {
     const int4 = mp.quantizeBlocks(x, { blockSize: 32 });
     const codes = mp.pow2Quantize(x);
     const cb = n <= 1 << 20 ? mp.kmeansQuantize(x, { bits: 4, maxIter: 5 }) : undefined;
+    const histogram = new mp.HistogramObserver().observe(x);
     // [op, bytes per element, yardstick, call]
     const ops = [
       ['findRange (min-max)', 4, 'read', () => mp.findRange(x)],
@@ -99,7 +100,10 @@ for (const n of SIZES) {
       ['fp32→bf16 → out', 6, 'copy', () => mp.toBFloat16(x, { out: h16 })],
       ['bf16→fp32 → out', 6, 'copy', () => mp.fromBFloat16(h16, { out: f32 })],
       ['MinMaxObserver', 4, 'read', () => new mp.MinMaxObserver().observe(x)],
-      ['HistogramObserver', 4, 'read', () => new mp.HistogramObserver().observe(x)],
+      // A calibration feeds batch after batch: once the first has set the grid, each
+      // observe() is one pass; the first batch of a new observer takes two.
+      ['HistogramObserver', 4, 'read', () => histogram.observe(x)],
+      ['HistogramObserver new', 4, 'read', () => new mp.HistogramObserver().observe(x)],
       ['quantizeBlocks int4/32', 4.5, 'copy', () => mp.quantizeBlocks(x, { blockSize: 32, out: packed })],
       ['quantizeBlocks int8/32', 5, 'copy', () => mp.quantizeBlocks(x, { blockSize: 32, dtype: 'int8', out: i8 })],
       ['dequantizeBlocks int4', 4.5, 'copy', () => mp.dequantizeBlocks(int4, { out: f32 })],

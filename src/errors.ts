@@ -56,6 +56,11 @@ export function nonFiniteError(fn: string, arg: string, index: number, value: nu
   );
 }
 
+/** NaN where an order by magnitude is needed (±Inf are allowed: they are the largest). */
+export function nanError(fn: string, arg: string, index: number): RangeError & ModelpressError {
+  return withCode(new RangeError(`${fn}: ${arg} must not contain NaN, got NaN at index ${index}`), 'ERR_MODELPRESS_NON_FINITE');
+}
+
 export function backendUnavailable(message: string): Error & ModelpressError {
   return withCode(new Error(message), 'ERR_MODELPRESS_BACKEND_UNAVAILABLE');
 }

@@ -73,6 +73,26 @@ export {
   type ObserverQParams,
 } from './quant/observers.js';
 export { HistogramObserver, type HistogramObserverOptions, type HistogramMethod } from './quant/histogram-observer.js';
+export {
+  magnitudeMask,
+  magnitudeMaskAsync,
+  globalMagnitudeMask,
+  globalMagnitudeMaskAsync,
+  thresholdMask,
+  thresholdMaskAsync,
+  type MagnitudeMaskOptions,
+  type ThresholdMaskOptions,
+} from './sparse/masks.js';
+export {
+  applyMask,
+  applyMaskAsync,
+  maskGradient,
+  maskGradientAsync,
+  combineMasks,
+  sparsity,
+  type ApplyMaskOptions,
+  type SparsityReport,
+} from './sparse/apply.js';
 export type {
   AnyQuantDType,
   QuantDType,

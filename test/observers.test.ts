@@ -177,14 +177,28 @@ describe.each(combos)('observers on $label', (combo) => {
     expect(new HistogramObserver({ method: 'mse' }).observe(u).threshold()).toBeGreaterThan(0.95);
   });
 
-  it('gives the same histogram on every backend, and the Promise form agrees', async () => {
+  it('gives the same histogram on every backend, one pass per batch once the grid is set, and the Promise form agrees', async () => {
     const x = gaussian(70000, 2);
+    x[60001] = 9; // the last batch widens the grid
+    const parts = [x.subarray(0, 30000), x.subarray(30000, 60000), x.subarray(60000)];
     setBackend('reference');
-    const want = new HistogramObserver({ bins: 512 }).observe(x).histogram;
+    const want = new HistogramObserver({ bins: 512 });
+    for (const p of parts) want.observe(p);
     use(combo);
-    const obs = new HistogramObserver({ bins: 512 });
-    await obs.observeAsync(x);
-    expect(Array.from(obs.histogram.counts)).toEqual(Array.from(want.counts));
+    const sync = new HistogramObserver({ bins: 512 });
+    const async = new HistogramObserver({ bins: 512 });
+    for (const p of parts) {
+      sync.observe(p);
+      await async.observeAsync(p);
+    }
+    for (const got of [sync, async]) {
+      expect(got.histogram.binWidth).toBe(want.histogram.binWidth);
+      expect(Array.from(got.histogram.counts)).toEqual(Array.from(want.histogram.counts));
+      expect(got.range).toEqual(want.range);
+    }
+    const bad = Float32Array.of(0.5, -0.25, Infinity, NaN);
+    expect(() => sync.observe(bad)).toThrow(/got Infinity at index 2/);
+    await expect(async.observeAsync(bad)).rejects.toThrow(/got Infinity at index 2/);
     const mm = await new MinMaxObserver({ axis: 0 }).observeAsync(x, [7, 10000]);
     expect(mm.qparams()).toEqual(new MinMaxObserver({ axis: 0 }).observe(x, [7, 10000]).qparams());
   });

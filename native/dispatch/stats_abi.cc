@@ -24,16 +24,47 @@ mp_status mp_error_sums(const float* x, const float* y, size_t n, size_t offset,
   return MP_OK;
 }
 
-mp_status mp_histogram(const float* x, size_t n, double lo, double hi, uint32_t bins, uint64_t* counts) {
+namespace {
+
+// The checks of a histogram's range; sets inv_width = bins / (hi - lo).
+mp_status check_bins(double lo, double hi, uint32_t bins, double* inv_width) {
   if (!(isfinite(lo) && isfinite(hi) && lo < hi) || bins == 0) return MP_ERR_RANGE;
   const double width = hi - lo;
-  const double inv_width = bins / width;
+  *inv_width = bins / width;
   // A range too wide for a double, or too narrow for its bins.
-  if (!isfinite(width) || !isfinite(inv_width) || inv_width == 0) return MP_ERR_RANGE;
+  if (!isfinite(width) || !isfinite(*inv_width) || *inv_width == 0) return MP_ERR_RANGE;
+  return MP_OK;
+}
+
+}  // namespace
+
+mp_status mp_histogram(const float* x, size_t n, double lo, double hi, uint32_t bins, uint64_t* counts) {
+  double inv_width;
+  if (mp_status s = check_bins(lo, hi, bins, &inv_width)) return s;
   if (counts == nullptr) return MP_ERR_NULL_POINTER;
   if (n == 0) return MP_OK;
   if (x == nullptr) return MP_ERR_NULL_POINTER;
   mp::active_variant().stats->histogram(x, n, lo, hi, inv_width, bins, counts);
+  return MP_OK;
+}
+
+mp_status mp_histogram_range(const float* x, size_t n, size_t offset, double lo, double hi, uint32_t bins,
+                             uint64_t* counts, float* mn, float* mx, size_t* bad_index) {
+  double inv_width;
+  if (mp_status s = check_bins(lo, hi, bins, &inv_width)) return s;
+  if (counts == nullptr || mn == nullptr || mx == nullptr || bad_index == nullptr) return MP_ERR_NULL_POINTER;
+  if (n == 0) return MP_OK;
+  if (x == nullptr) return MP_ERR_NULL_POINTER;
+  if (mp::active_variant().stats->histogram_range(x, n, lo, hi, inv_width, bins, counts, mn, mx)) {
+    for (size_t i = 0;; ++i) {  // rare path: the kernel only says "somewhere"
+      if (!isfinite(x[i])) {
+        *bad_index = offset + i;
+        return MP_ERR_NON_FINITE;
+      }
+    }
+  }
+  *mn += 0.0f;  // -0 and +0 compare equal: report +0 whatever the variant kept
+  *mx += 0.0f;
   return MP_OK;
 }
 

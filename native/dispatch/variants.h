@@ -7,6 +7,7 @@
 #include "../kernels/int4/int4_kernels.h"
 #include "../kernels/qat/qat_kernels.h"
 #include "../kernels/quant/quant_kernels.h"
+#include "../kernels/sparse/sparse_kernels.h"
 #include "../kernels/stats/stats_kernels.h"
 
 namespace mp {
@@ -20,6 +21,7 @@ struct Variant {
   const QatKernels* qat;
   const Int4Kernels* int4;
   const CodebookKernels* codebook;
+  const SparseKernels* sparse;
 };
 
 // The variant in use: the best supported one, unless capped by mp_set_cpu_cap.

@@ -215,6 +215,35 @@ MP_API mp_status mp_error_sums(const float* x, const float* y, size_t n, size_t 
 MP_API mp_status mp_histogram(const float* x, size_t n, double lo, double hi, uint32_t bins, uint64_t* counts);
 
 /*
+ * mp_histogram and mp_min_max (per tensor) in one pass: counts[b] += as mp_histogram,
+ * and *mn / *mx folded with every element (the caller initialises them; a zero is
+ * reported as +0). NaN or +-Inf: MP_ERR_NON_FINITE with *bad_index = offset + the
+ * index of the first one (counts, *mn and *mx are then unspecified).
+ */
+MP_API mp_status mp_histogram_range(const float* x, size_t n, size_t offset, double lo, double hi, uint32_t bins,
+                                    uint64_t* counts, float* mn, float* mx, size_t* bad_index);
+
+/*
+ * Magnitude pruning, the steps of an exact k-smallest selection over magnitude keys
+ * (key = the bits of |x| as an unsigned integer: for finite values and +-Inf it
+ * orders like |x|; -0 and +0 share key 0):
+ * mp_digit_histogram: counts[(key >> shift) & (2^digit_bits - 1)] += 1 for every
+ *   key whose bits above shift + digit_bits equal `prefix` (all keys when
+ *   shift + digit_bits == 31). digit_bits in [1, 11], shift + digit_bits <= 31;
+ *   counts has 2^digit_bits entries and is added to (32-bit: the caller keeps the
+ *   total below 2^32; n above it is MP_ERR_RANGE). A NaN: MP_ERR_NON_FINITE with
+ *   *bad_index = offset + its index (counts then unspecified).
+ * mp_threshold_mask: mask[i] = 1 (keep) where key > t, 0 (prune) where key < t;
+ *   elements with key == t are pruned while *ties > 0, lowest index first (*ties is
+ *   decremented, so chunks continue), then kept.
+ * mp_count_nonzero: *count += the number of non-zero bytes of m.
+ */
+MP_API mp_status mp_digit_histogram(const float* x, size_t n, size_t offset, uint32_t shift, uint32_t digit_bits,
+                                    uint32_t prefix, uint32_t* counts, size_t* bad_index);
+MP_API mp_status mp_threshold_mask(const float* x, size_t n, uint32_t t, uint64_t* ties, uint8_t* mask);
+MP_API mp_status mp_count_nonzero(const uint8_t* m, size_t n, uint64_t* count);
+
+/*
  * CPU variants. Names: "scalar", "avx2", "avx512", "avx512bf16", "neon", "simd128".
  * mp_compiled_variants: comma-separated, best first, those built into this binary.
  * mp_supported_variants: the subset this CPU and OS can run, best first.

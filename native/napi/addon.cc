@@ -15,6 +15,7 @@ void register_stats(Napi::Env env, Napi::Object exports);
 void register_qat(Napi::Env env, Napi::Object exports);
 void register_block(Napi::Env env, Napi::Object exports);
 void register_codebook(Napi::Env env, Napi::Object exports);
+void register_sparse(Napi::Env env, Napi::Object exports);
 }  // namespace mp_napi
 
 namespace {
@@ -38,6 +39,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   mp_napi::register_qat(env, exports);
   mp_napi::register_block(env, exports);
   mp_napi::register_codebook(env, exports);
+  mp_napi::register_sparse(env, exports);
   exports.Set("compiledVariants", Napi::Function::New(env, CompiledVariants, "compiledVariants"));
   exports.Set("supportedVariants", Napi::Function::New(env, SupportedVariants, "supportedVariants"));
   exports.Set("cpuVariant", Napi::Function::New(env, CpuVariant, "cpuVariant"));

@@ -131,6 +131,19 @@ static void casts_and_stats() {
   CHECK(mp_histogram(y, 4, -1.7e308, 1.7e308, 4, bins) == MP_ERR_RANGE);  // width overflows
   CHECK(mp_histogram(y, 4, 1.0, 1.0 + 1e-300, 4294967295u, bins) == MP_ERR_RANGE);  // bins / width overflows
   CHECK(mp_histogram(y, 4, 0.0, 1.0, 0, bins) == MP_ERR_RANGE);
+  uint64_t hb[4] = {0};
+  float mn = INFINITY, mx = -INFINITY;
+  size_t bad = 0;
+  CHECK(mp_histogram_range(y, 4, 0, 1.0, 4.0, 4, hb, &mn, &mx, &bad) == MP_OK && hb[0] == 1 && hb[3] == 1 && mn == 1 &&
+        mx == 4);
+  float with_nan[3] = {1, NAN, 2};
+  CHECK(mp_histogram_range(with_nan, 3, 10, 0.0, 4.0, 4, hb, &mn, &mx, &bad) == MP_ERR_NON_FINITE && bad == 11);
+  CHECK(mp_histogram_range(y, 4, 0, 4.0, 1.0, 4, hb, &mn, &mx, &bad) == MP_ERR_RANGE);
+  CHECK(mp_histogram_range(y, 4, 0, 1.0, 4.0, 4, hb, nullptr, &mx, &bad) == MP_ERR_NULL_POINTER);
+  float zeros[2] = {-0.0f, -0.0f};
+  mn = INFINITY;
+  mx = -INFINITY;
+  CHECK(mp_histogram_range(zeros, 2, 0, -1.0, 1.0, 2, hb, &mn, &mx, &bad) == MP_OK && !signbit(mn) && !signbit(mx));
 }
 
 static void fake_quantization() {
@@ -261,6 +274,30 @@ static void codebooks() {
   CHECK(mp_pow2_quantize(y, 3, 2, 1, pc) == MP_ERR_RANGE);
 }
 
+static void sparse() {
+  float x[6] = {3.0f, -1.0f, 2.0f, -4.0f, 1.0f, NAN};
+  uint32_t counts[2048] = {0};
+  size_t bad = 0;
+  CHECK(mp_digit_histogram(x, 5, 0, 20, 11, 0, counts, &bad) == MP_OK);
+  uint32_t total = 0;
+  for (uint32_t c : counts) total += c;
+  CHECK(total == 5);
+  CHECK(mp_digit_histogram(x, 6, 100, 20, 11, 0, counts, &bad) == MP_ERR_NON_FINITE && bad == 105);
+  CHECK(mp_digit_histogram(x, 5, 0, 21, 11, 0, counts, &bad) == MP_ERR_RANGE);  // past 31 bits
+  CHECK(mp_digit_histogram(x, 5, 0, 0, 12, 0, counts, &bad) == MP_ERR_RANGE);   // digit too wide
+  CHECK(mp_digit_histogram(x, 5, 0, 9, 11, 1u << 11, counts, &bad) == MP_ERR_RANGE);  // prefix too wide
+  uint8_t mask[5];
+  uint64_t ties = 1;
+  uint32_t one;
+  const float f1 = 1.0f;
+  memcpy(&one, &f1, sizeof one);
+  CHECK(mp_threshold_mask(x, 5, one, &ties, mask) == MP_OK && ties == 0);
+  CHECK(mask[0] == 1 && mask[1] == 0 && mask[2] == 1 && mask[3] == 1 && mask[4] == 1);  // the first |1| pruned
+  CHECK(mp_threshold_mask(x, 5, one, nullptr, mask) == MP_ERR_NULL_POINTER);
+  uint64_t kept = 10;
+  CHECK(mp_count_nonzero(mask, 5, &kept) == MP_OK && kept == 14);  // added to
+}
+
 static void cpu_cap() {
   const char* best = mp_cpu_variant();
   CHECK(strstr(mp_compiled_variants(), best) != nullptr);
@@ -278,6 +315,7 @@ int main() {
   fake_quantization();
   blocks_and_groups();
   codebooks();
+  sparse();
   cpu_cap();
   printf("abi_test: %s  variant=%s  compiled=%s  supported=%s\n", failures ? "FAIL" : "PASS", mp_cpu_variant(),
          mp_compiled_variants(), mp_supported_variants());

@@ -8,6 +8,10 @@
 //                       operation, so there is nothing to reorder); only NaN-ness of
 //                       NaN sums, and no maxima of elements with a NaN input
 //   histogram        -> counts exactly
+//   histogram_range  -> the same non-finite verdict; without one, counts exactly
+//                       and min / max equal as values (which zero is kept may
+//                       differ); NaN / +-Inf planted at every position of short
+//                       inputs (every tail), and the extremes in every lane
 // over lengths 0..300 and some larger ones, element offsets 0..15 of every input
 // (every phase of a 64-byte line), accumulators that already hold values, and data
 // with ties, zeros of both signs, denormals, huge values, +-Inf and NaN; for the
@@ -531,6 +535,212 @@ void check_histogram_dense(const Table& t) {
 }
 
 // ---------------------------------------------------------------------------
+// histogram_range
+
+// A starting *mn / *mx: the empty range, values the data may or may not beat
+// (also ones inside [lo, hi], negative and positive zeros), or the whole float range.
+void initial_range(const std::vector<float>& x, float* mn, float* mx) {
+  switch (rnd_int(0, 5)) {
+    case 0:
+    case 1:
+      *mn = INFINITY, *mx = -INFINITY;
+      return;
+    case 2:
+      if (!x.empty() && isfinite(x[0])) {
+        *mn = *mx = x[0];
+        return;
+      }
+      *mn = *mx = 0.0f;
+      return;
+    case 3:
+      *mn = static_cast<float>(uniform(-3.0, 0.5)), *mx = static_cast<float>(uniform(-0.5, 3.0));
+      return;
+    case 4:
+      *mn = rnd_int(0, 1) ? 0.0f : -0.0f, *mx = rnd_int(0, 1) ? 0.0f : -0.0f;
+      return;
+    default:
+      *mn = -FLT_MAX, *mx = FLT_MAX;
+      return;
+  }
+}
+
+// Equal as values: -0 == +0 (which zero a variant keeps is not specified).
+bool same_value(float want, float got) { return want == got; }
+
+// Runs histogram_range of the reference and of t on the n floats xs (copied to a
+// buffer at element offset xo), from the given starting range; reports any
+// difference. Counts, min and max are compared only when neither found a
+// non-finite value (they are unspecified then), the guards after counts always.
+void compare_histogram_range(const Table& t, const char* what, const std::vector<float>& xs,
+                             size_t xo, double lo, double hi, double inv_width, uint32_t bins,
+                             float mn0, float mx0) {
+  const size_t n = xs.size();
+  Buf<float> x(xo, n);
+  for (size_t i = 0; i < xo; ++i) x.p[i] = NAN;  // must not be read
+  if (n) memcpy(x.at(xo), xs.data(), n * sizeof(float));
+  Buf<uint64_t> want(0, bins), got(0, bins, kGuard);
+  fill_sentinel(got);
+  for (uint32_t b = 0; b < bins; ++b) want.p[b] = got.p[b] = rnd_int(0, 3) == 0 ? rnd32() : 0;
+  float want_mn = mn0, want_mx = mx0, got_mn = mn0, got_mx = mx0;
+  const bool want_bad = mp::stats_scalar.histogram_range(x.at(xo), n, lo, hi, inv_width, bins,
+                                                         want.at(0), &want_mn, &want_mx);
+  const bool got_bad =
+      t.k->histogram_range(x.at(xo), n, lo, hi, inv_width, bins, got.at(0), &got_mn, &got_mx);
+  ++g_checks;
+  if (!guards_intact(got, 0, bins)) {
+    fail(t.name, "histogram_range",
+         fmt("%s n=%zu bins=%u: wrote past counts[bins - 1]", what, n, bins));
+    return;
+  }
+  if (want_bad != got_bad) {
+    fail(t.name, "histogram_range",
+         fmt("%s n=%zu x_off=%zu: non-finite input: want %d got %d", what, n, xo, want_bad, got_bad));
+    return;
+  }
+  if (want_bad) return;
+  if (!same_value(want_mn, got_mn) || !same_value(want_mx, got_mx)) {
+    fail(t.name, "histogram_range",
+         fmt("%s n=%zu x_off=%zu init [%.9g, %.9g]: want min %.9g max %.9g, got %.9g %.9g", what,
+             n, xo, mn0, mx0, want_mn, want_mx, got_mn, got_mx));
+    return;
+  }
+  for (uint32_t b = 0; b < bins; ++b) {
+    if (want.p[b] != got.p[b]) {
+      fail(t.name, "histogram_range",
+           fmt("%s n=%zu x_off=%zu bins=%u lo=%.17g hi=%.17g: counts[%u] want %llu got %llu",
+               what, n, xo, bins, lo, hi, b, static_cast<unsigned long long>(want.p[b]),
+               static_cast<unsigned long long>(got.p[b])));
+      return;
+    }
+  }
+}
+
+// The histogram cases (every kind, length, offset and bin count of
+// check_histogram), once as they are and once with their NaN / +-Inf replaced by
+// finite specials, so that the special kind's counts and range get compared too.
+void check_histogram_range(const Table& t, const std::vector<size_t>& lengths) {
+  constexpr size_t kNumBins = sizeof(kBins) / sizeof(kBins[0]);
+  for (int kind = 0; kind < kNumHistKinds; ++kind) {
+    for (int finite = 0; finite < (kind == kHistSpecial ? 2 : 1); ++finite) {
+      for (size_t li = 0; li < lengths.size(); ++li) {
+        const uint32_t bins = kBins[(li + kind + finite) % kNumBins];
+        if (bins > 4096 && lengths[li] % 4 != 0) continue;  // fewer of the slow-to-check ones
+        HistCase c = make_hist_case(static_cast<HistKind>(kind), lengths[li], bins);
+        if (finite)
+          for (float& v : c.x)
+            if (!isfinite(v)) v = kSpecials[rnd_int(0, kNumSpecials - 1)];
+        float mn, mx;
+        initial_range(c.x, &mn, &mx);
+        const std::string what = std::string(kHistKindNames[kind]) + (finite ? "/finite" : "");
+        compare_histogram_range(t, what.c_str(), c.x, (li + kind) % 16, c.lo, c.hi, c.inv_width,
+                                bins, mn, mx);
+      }
+    }
+  }
+  // The calibration observer's call: 4096 bins of a power-of-two width w around 0,
+  // Gaussian data on a grid of w / 4 (a quarter of it on bin edges), a few values
+  // outside.
+  for (size_t n : {size_t{4096} + 13, (size_t{1} << 20) + 5}) {
+    const double w = ldexp(1.0, -10);
+    std::normal_distribution<double> gauss(0.0, 200 * w);
+    std::vector<float> xs(n);
+    for (float& v : xs) v = static_cast<float>(nearbyint(gauss(g_rng) / (w / 4)) * (w / 4));
+    for (int k = 0; k < 8; ++k) xs[rnd32() % n] = static_cast<float>((rnd_int(0, 1) ? 3000 : -3000) * w);
+    xs[rnd32() % n] = static_cast<float>(2048 * w);
+    xs[rnd32() % n] = static_cast<float>(-2048 * w);
+    compare_histogram_range(t, "calibration", xs, n % 16, -2048 * w, 2048 * w, 1 / w, 4096, INFINITY,
+                            -INFINITY);
+  }
+  // Large: many buffer moves and counted groups.
+  for (int kind = 0; kind < kNumHistKinds; ++kind) {
+    for (size_t b : {static_cast<size_t>(kind) % kNumBins, (kind + 5u) % kNumBins}) {
+      HistCase c = make_hist_case(static_cast<HistKind>(kind), (size_t{1} << 20) + 7, kBins[b]);
+      if (kind == kHistSpecial)
+        for (float& v : c.x)
+          if (!isfinite(v)) v = kSpecials[rnd_int(0, kNumSpecials - 1)];
+      float mn, mx;
+      initial_range(c.x, &mn, &mx);
+      compare_histogram_range(t, kHistKindNames[kind], c.x, 3 + b, c.lo, c.hi, c.inv_width,
+                              kBins[b], mn, mx);
+    }
+  }
+}
+
+// A NaN (quiet, with a payload, negative) or +-Inf at every position of inputs
+// up to 70 long (every head and tail path) and at the ends and middle of longer
+// ones: every variant must report it; with the bad value left out, none may.
+void check_histogram_range_non_finite(const Table& t) {
+  const float bad[] = {NAN,      -NAN,     from_bits(0x7fc12345u), from_bits(0xffc00001u),
+                       INFINITY, -INFINITY};
+  constexpr size_t kNumBad = sizeof(bad) / sizeof(bad[0]);
+  auto one = [&](size_t n, size_t at, float v, size_t xo) {
+    std::vector<float> xs(n);
+    for (size_t i = 0; i < n; ++i) xs[i] = static_cast<float>(uniform(-2.0, 2.0));
+    if (at < n) xs[at] = v;
+    Buf<float> x(xo, n);
+    for (size_t i = 0; i < xo; ++i) x.p[i] = NAN;  // must not be read
+    memcpy(x.at(xo), xs.data(), n * sizeof(float));
+    std::vector<uint64_t> counts(64, 0);
+    float mn = INFINITY, mx = -INFINITY;
+    const bool got =
+        t.k->histogram_range(x.at(xo), n, -1.5, 1.5, 64 / 3.0, 64, counts.data(), &mn, &mx);
+    ++g_checks;
+    const bool want = at < n;
+    if (got != want) {
+      const std::string planted = want ? fmt("%g at %zu", v, at) : "nothing";
+      fail(t.name, "histogram_range",
+           fmt("n=%zu x_off=%zu: %s planted, reported %d", n, xo, planted.c_str(), got));
+    }
+  };
+  for (size_t n = 1; n <= 70; ++n) {
+    one(n, n, 0.0f, n % 16);  // all finite
+    for (size_t at = 0; at < n; ++at) one(n, at, bad[(n + at) % kNumBad], (n + at) % 16);
+  }
+  for (size_t n : {255, 256, 257, 1000, 4099}) {
+    one(n, n, 0.0f, n % 16);
+    for (size_t at : {size_t{0}, size_t{1}, n / 2, n - 17, n - 16, n - 5, n - 2, n - 1})
+      for (size_t k = 0; k < kNumBad; ++k) one(n, at, bad[k], (at + k) % 16);
+  }
+}
+
+// The extremes in every lane and at the very end, above data that padding lanes
+// (0, or a copy of an element) must not reach: all positive for the minimum, all
+// negative for the maximum; and only zeros of mixed signs.
+void check_histogram_range_extremes(const Table& t) {
+  for (size_t n : {1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 31, 32, 33, 47, 48, 63, 64, 65, 100}) {
+    for (size_t at = 0; at < n; ++at) {
+      for (int sign = 0; sign < 2; ++sign) {
+        const float s = sign ? -1.0f : 1.0f;
+        std::vector<float> xs(n, 0.5f * s);
+        xs[at] = 3.0f * s;                  // the largest magnitude
+        xs[(at * 7 + 3) % n] = 0.25f * s;  // the smallest, unless it lands on `at`
+        compare_histogram_range(t, "extremes", xs, at % 16, -4.0, 4.0, 7 / 8.0, 7, INFINITY,
+                                -INFINITY);
+      }
+    }
+    std::vector<float> zeros(n);
+    for (size_t i = 0; i < n; ++i) zeros[i] = rnd_int(0, 1) ? 0.0f : -0.0f;
+    compare_histogram_range(t, "zeros", zeros, n % 16, -1.0, 1.0, 1.5, 3, INFINITY, -INFINITY);
+    compare_histogram_range(t, "zeros", zeros, n % 16, -1.0, 1.0, 1.5, 3, 0.0f, -0.0f);
+  }
+}
+
+// Every float between two close bounds, as in check_histogram_dense.
+void check_histogram_range_dense(const Table& t) {
+  for (uint32_t bins : {1u, 3u, 64u, 1000u, 2048u}) {
+    for (int r = 0; r < 4; ++r) {
+      const float a = r == 0 ? 1.0f : r == 1 ? -0.7f : r == 2 ? 1e-38f : from_bits(1);
+      std::vector<float> x(30000);
+      float v = a;
+      for (float& e : x) e = v, v = nextafterf(v, INFINITY);
+      const double lo = r == 2 ? 0.0 : static_cast<double>(x[100]), hi = x[x.size() - 101];
+      compare_histogram_range(t, "dense", x, 0, lo, hi, bins / (hi - lo), bins, INFINITY,
+                              -INFINITY);
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------
 // Page edges: inputs that start right after, or end right before, an inaccessible
 // page. Masked vector loads never fault on masked-off lanes, so a tail mask one
 // lane too wide reads past the end without AddressSanitizer noticing; here it
@@ -581,7 +791,15 @@ void check_page_edges(const Table& t) {
       std::vector<uint64_t> h_want(7, 0), h_got(7, 0);
       mp::stats_scalar.histogram(x, n, -1.0, 1.0, 3.5, 7, h_want.data());
       t.k->histogram(x, n, -1.0, 1.0, 3.5, 7, h_got.data());
-      g_checks += 3;
+      std::vector<uint64_t> r_want(7, 0), r_got(7, 0);
+      float mn_want = INFINITY, mx_want = -INFINITY, mn_got = INFINITY, mx_got = -INFINITY;
+      const bool bad_want = mp::stats_scalar.histogram_range(x, n, -1.0, 1.0, 3.5, 7, r_want.data(),
+                                                             &mn_want, &mx_want);
+      const bool bad_got =
+          t.k->histogram_range(x, n, -1.0, 1.0, 3.5, 7, r_got.data(), &mn_got, &mx_got);
+      g_checks += 4;
+      if (bad_want || bad_got || r_want != r_got || mn_want != mn_got || mx_want != mx_got)
+        fail(t.name, "page edges", fmt("n=%zu at_end=%d: histogram_range differs", n, at_end));
       if (want.max_abs_x != got.max_abs_x || h_want != h_got ||
           (n > 0 && memcmp(each_want.data(), each_got.data(), n * sizeof(ErrorSums)) != 0))
         fail(t.name, "page edges", fmt("n=%zu at_end=%d: results differ", n, at_end));
@@ -607,6 +825,10 @@ int main() {
     check_error_sums_each(t, lengths);
     check_histogram(t, lengths);
     check_histogram_dense(t);
+    check_histogram_range(t, lengths);
+    check_histogram_range_non_finite(t);
+    check_histogram_range_extremes(t);
+    check_histogram_range_dense(t);
     check_page_edges(t);
   }
   if (tables.empty()) names = "none";

@@ -46,6 +46,13 @@ export interface GroupLayout {
   symmetric: boolean;
 }
 
+/** One pass of the radix select of magnitude pruning (see mp_digit_histogram). */
+export interface DigitPass {
+  shift: number;
+  bits: number;
+  prefix: number;
+}
+
 /** Options of the 1-D k-means (see mp_kmeans in native/include/modelpress.h). */
 export interface KmeansParams {
   k: number;
@@ -93,6 +100,12 @@ export interface Backend {
   errorSums(x: Float32Array, y: Float32Array, layout: RangeLayout, sums: Float64Array): void;
   /** counts[b] = how many x fall in bin b of counts.length equal bins over [lo, hi]. */
   histogram(x: Float32Array, lo: number, hi: number, counts: Float64Array): void;
+  /**
+   * histogram() and the range search in one pass: counts as histogram(), and
+   * range = [min, max] folded with x (initialised by the caller). Returns -1, or the
+   * index of the first NaN/±Inf (counts and range are then unspecified).
+   */
+  histogramRange(x: Float32Array, lo: number, hi: number, counts: Float64Array, range: Float32Array): number;
 
   /**
    * Fake quantization: out = dequantize(quantize(x)); mask[i] = 1 where the
@@ -119,6 +132,16 @@ export interface Backend {
   /** Power-of-two codes of finite x (see mp_pow2_quantize). */
   pow2Quantize(x: Float32Array, emin: number, emax: number, codes: Int8Array): void;
 
+  /**
+   * Adds the digit histogram of x's magnitude keys into counts (2^bits entries).
+   * Returns -1, or the index of the first NaN (counts are then unspecified).
+   */
+  digitHistogram(x: Float32Array, pass: DigitPass, counts: Float64Array): number;
+  /** The pruning mask for threshold key t, pruning the first `ties` keys equal to t; returns the ties left. */
+  thresholdMask(x: Float32Array, t: number, ties: number, mask: Uint8Array): number;
+  /** Number of non-zero bytes. */
+  countNonzero(m: Uint8Array): number;
+
   /** The same, off the JS thread. Inputs must not be modified until the promise settles. */
   quantizeLinearAsync(x: Float32Array, out: ByteArray, p: LinearParams): Promise<void>;
   dequantizeLinearAsync(q: ByteArray, out: Float32Array, p: LinearParams): Promise<void>;
@@ -127,6 +150,7 @@ export interface Backend {
   castUpAsync(kind: HalfKind, h: Uint16Array, out: Float32Array): Promise<void>;
   errorSumsAsync(x: Float32Array, y: Float32Array, layout: RangeLayout, sums: Float64Array): Promise<void>;
   histogramAsync(x: Float32Array, lo: number, hi: number, counts: Float64Array): Promise<void>;
+  histogramRangeAsync(x: Float32Array, lo: number, hi: number, counts: Float64Array, range: Float32Array): Promise<number>;
   fakeQuantizeAsync(x: Float32Array, out: Float32Array, mask: Uint8Array, p: LinearParams): Promise<void>;
   maskGradientAsync(grad: Float32Array, mask: Uint8Array, out: Float32Array): Promise<void>;
   quantizeGroupsAsync(x: Float32Array, out: ByteArray, g: GroupLayout, scales: Float32Array, zeroPoints: Int32Array): Promise<number>;
@@ -135,4 +159,7 @@ export interface Backend {
   kmeansAsync(x: Float32Array, p: KmeansParams, centroids: Float32Array, idx: Uint8Array): Promise<number>;
   lookupAsync(idx: Uint8Array, table: Float32Array, out: Float32Array): Promise<void>;
   pow2QuantizeAsync(x: Float32Array, emin: number, emax: number, codes: Int8Array): Promise<void>;
+  digitHistogramAsync(x: Float32Array, pass: DigitPass, counts: Float64Array): Promise<number>;
+  thresholdMaskAsync(x: Float32Array, t: number, ties: number, mask: Uint8Array): Promise<number>;
+  countNonzeroAsync(m: Uint8Array): Promise<number>;
 }

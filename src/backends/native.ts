@@ -29,6 +29,12 @@ interface Addon {
   lookupAsync(idx: Uint8Array, table: Float32Array, out: Float32Array): Promise<void>;
   pow2Quantize(x: Float32Array, emin: number, emax: number, codes: Int8Array): void;
   pow2QuantizeAsync(x: Float32Array, emin: number, emax: number, codes: Int8Array): Promise<void>;
+  digitHistogram(x: Float32Array, shift: number, bits: number, prefix: number, counts: Float64Array): number;
+  digitHistogramAsync(x: Float32Array, shift: number, bits: number, prefix: number, counts: Float64Array): Promise<number>;
+  thresholdMask(x: Float32Array, t: number, ties: number, mask: Uint8Array): number;
+  thresholdMaskAsync(x: Float32Array, t: number, ties: number, mask: Uint8Array): Promise<number>;
+  countNonzero(m: Uint8Array): number;
+  countNonzeroAsync(m: Uint8Array): Promise<number>;
   quantizeTensor(x: Float32Array, out: ByteArray, scale: number, zp: number, qtype: number): number;
   dequantizeTensor(q: ByteArray, out: Float32Array, scale: number, zp: number, qtype: number): number;
   quantizeTensorAsync(x: Float32Array, out: ByteArray, scale: number, zp: number, qtype: number): Promise<number>;
@@ -45,6 +51,8 @@ interface Addon {
   errorSumsAsync(x: Float32Array, y: Float32Array, axisLen: number, inner: number, sums: Float64Array): Promise<void>;
   histogram(x: Float32Array, lo: number, hi: number, counts: Float64Array): void;
   histogramAsync(x: Float32Array, lo: number, hi: number, counts: Float64Array): Promise<void>;
+  histogramRange(x: Float32Array, lo: number, hi: number, counts: Float64Array, range: Float32Array): number;
+  histogramRangeAsync(x: Float32Array, lo: number, hi: number, counts: Float64Array, range: Float32Array): Promise<number>;
   fakeQuantize(x: Float32Array, out: Float32Array, mask: Uint8Array, axisLen: number, inner: number, scales: Float32Array, zps: Int32Array, qtype: number): number;
   fakeQuantizeTensor(x: Float32Array, out: Float32Array, mask: Uint8Array, scale: number, zp: number, qtype: number): number;
   fakeQuantizeAsync(x: Float32Array, out: Float32Array, mask: Uint8Array, axisLen: number, inner: number, scales: Float32Array, zps: Int32Array, qtype: number): Promise<number>;
@@ -171,6 +179,8 @@ export function loadNativeBackend(): Backend {
     histogramAsync(x, lo, hi, counts) {
       return addon.histogramAsync(x, lo, hi, counts);
     },
+    histogramRange: (x, lo, hi, counts, range) => addon.histogramRange(x, lo, hi, counts, range),
+    histogramRangeAsync: (x, lo, hi, counts, range) => addon.histogramRangeAsync(x, lo, hi, counts, range),
     fakeQuantize(x, out, mask, p) {
       const status = p.axisLen === 1
         ? addon.fakeQuantizeTensor(x, out, mask, p.scales[0], p.zeroPoints[0], p.qtype)
@@ -208,5 +218,11 @@ export function loadNativeBackend(): Backend {
     lookupAsync: (idx, table, out) => addon.lookupAsync(idx, table, out),
     pow2Quantize: (x, emin, emax, codes) => addon.pow2Quantize(x, emin, emax, codes),
     pow2QuantizeAsync: (x, emin, emax, codes) => addon.pow2QuantizeAsync(x, emin, emax, codes),
+    digitHistogram: (x, d, counts) => addon.digitHistogram(x, d.shift, d.bits, d.prefix, counts),
+    digitHistogramAsync: (x, d, counts) => addon.digitHistogramAsync(x, d.shift, d.bits, d.prefix, counts),
+    thresholdMask: (x, t, ties, mask) => addon.thresholdMask(x, t, ties, mask),
+    thresholdMaskAsync: (x, t, ties, mask) => addon.thresholdMaskAsync(x, t, ties, mask),
+    countNonzero: (m) => addon.countNonzero(m),
+    countNonzeroAsync: (m) => addon.countNonzeroAsync(m),
   };
 }

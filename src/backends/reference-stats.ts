@@ -35,3 +35,16 @@ export function histogram(x: Float32Array, lo: number, hi: number, counts: Float
     counts[b]++;
   }
 }
+
+/** histogram() and the range in one pass (the reference makes it two loops). */
+export function histogramRange(x: Float32Array, lo: number, hi: number, counts: Float64Array, range: Float32Array): number {
+  for (let i = 0; i < x.length; i++) if (!Number.isFinite(x[i])) return i;
+  for (let i = 0; i < x.length; i++) {
+    if (x[i] < range[0]) range[0] = x[i];
+    if (x[i] > range[1]) range[1] = x[i];
+  }
+  range[0] += 0; // -0 and +0 compare equal: report +0, as the kernels do
+  range[1] += 0;
+  histogram(x, lo, hi, counts);
+  return -1;
+}

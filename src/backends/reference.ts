@@ -11,7 +11,8 @@ import type { Backend, ByteArray, HalfKind, LinearParams, RangeLayout } from './
 import { blockedParamIndex, isPacked, packInt4, quantizeGroups, unpackInt4 } from './reference-block.js';
 import { bf16ToF32, f16ToF32, f32ToBf16, f32ToF16 } from './reference-cast.js';
 import { kmeans, lookup, pow2Quantize } from './reference-codebook.js';
-import { errorSums, histogram } from './reference-stats.js';
+import { countNonzero, digitHistogram, thresholdMask } from './reference-sparse.js';
+import { errorSums, histogram, histogramRange } from './reference-stats.js';
 import { QTYPE_RANGES } from './qtypes.js';
 
 /** Round half to even, as ONNX and IEEE roundTiesToEven. */
@@ -102,12 +103,16 @@ export const referenceBackend: Backend = {
 
   errorSums,
   histogram,
+  histogramRange,
   quantizeGroups,
   packInt4,
   unpackInt4,
   kmeans,
   lookup,
   pow2Quantize,
+  digitHistogram,
+  thresholdMask,
+  countNonzero,
 
   fakeQuantize(x: Float32Array, out: Float32Array, mask: Uint8Array, p: LinearParams): void {
     const [qmin, qmax] = qtypeRange(p.qtype);
@@ -152,6 +157,9 @@ export const referenceBackend: Backend = {
   async histogramAsync(x, lo, hi, counts) {
     histogram(x, lo, hi, counts);
   },
+  async histogramRangeAsync(x, lo, hi, counts, range) {
+    return histogramRange(x, lo, hi, counts, range);
+  },
   async fakeQuantizeAsync(x, out, mask, p) {
     referenceBackend.fakeQuantize(x, out, mask, p);
   },
@@ -175,5 +183,14 @@ export const referenceBackend: Backend = {
   },
   async pow2QuantizeAsync(x, emin, emax, codes) {
     pow2Quantize(x, emin, emax, codes);
+  },
+  async digitHistogramAsync(x, pass, counts) {
+    return digitHistogram(x, pass, counts);
+  },
+  async thresholdMaskAsync(x, t, ties, mask) {
+    return thresholdMask(x, t, ties, mask);
+  },
+  async countNonzeroAsync(m) {
+    return countNonzero(m);
   },
 };

@@ -9,7 +9,7 @@
  * as it does for the native addon. The C ABI's `offset` argument keeps per-axis
  * parameters aligned across chunks.
  */
-import type { ByteArray, CastCounts, GroupLayout, HalfKind, KmeansParams, LinearParams, QType4, RangeLayout } from './backend.js';
+import type { ByteArray, CastCounts, DigitPass, GroupLayout, HalfKind, KmeansParams, LinearParams, QType4, RangeLayout } from './backend.js';
 import { qparamsForRange } from '../quant/range.js';
 import { QTYPE_RANGES } from './qtypes.js';
 
@@ -33,6 +33,7 @@ interface Exports {
   mp_bf16_to_f32(h: number, out: number, n: number): number;
   mp_error_sums(x: number, y: number, n: number, offset: number, axisLen: number, inner: number, sums: number, nParams: number): number;
   mp_histogram(x: number, n: number, lo: number, hi: number, bins: number, counts: number): number;
+  mp_histogram_range(x: number, n: number, offset: number, lo: number, hi: number, bins: number, counts: number, mn: number, mx: number, badIndex: number): number;
   mp_fake_quantize(x: number, out: number, mask: number, n: number, offset: number, axisLen: number, inner: number, scales: number, zps: number, nParams: number, qtype: number): number;
   mp_mask_gradient(grad: number, mask: number, out: number, n: number): number;
   mp_quantize_blocked(x: number, out: number, n: number, offset: number, axisLen: number, inner: number, blockSize: number, scales: number, zps: number, nParams: number, qtype: number): number;
@@ -44,6 +45,9 @@ interface Exports {
   mp_kmeans(x: number, n: number, k: number, seed: number, maxIter: number, initSample: number, centroids: number, idx: number, iterations: number, badIndex: number): number;
   mp_lookup(idx: number, n: number, table: number, out: number): number;
   mp_pow2_quantize(x: number, n: number, emin: number, emax: number, codes: number): number;
+  mp_digit_histogram(x: number, n: number, offset: number, shift: number, bits: number, prefix: number, counts: number, badIndex: number): number;
+  mp_threshold_mask(x: number, n: number, t: number, ties: number, mask: number): number;
+  mp_count_nonzero(m: number, n: number, count: number): number;
   _initialize?: () => void;
 }
 
@@ -297,6 +301,27 @@ export class WasmKernels {
     for (let b = 0; b < bins; b++) counts[b] = this.u32[base + 2 * b] + this.u32[base + 2 * b + 1] * 2 ** 32;
   }
 
+  /** histogram() and the range in one pass; returns -1 or the index of the first NaN/±Inf. */
+  histogramRange(x: Float32Array, lo: number, hi: number, counts: Float64Array, range: Float32Array): number {
+    const bins = counts.length;
+    this.params(bins + 1, 8); // the uint64 counts, then min and max
+    const countsPtr = this.paramsPtr;
+    const rangePtr = countsPtr + 8 * bins;
+    this.u32.fill(0, countsPtr >> 2, (countsPtr >> 2) + 2 * bins);
+    this.f32.set(range, rangePtr >> 2);
+    for (let off = 0; off < x.length; off += CHUNK) {
+      const len = Math.min(CHUNK, x.length - off);
+      this.f32.set(x.subarray(off, off + len), this.inPtr >> 2);
+      const s = this.ex.mp_histogram_range(this.inPtr, len, off, lo, hi, bins, countsPtr, rangePtr, rangePtr + 4, this.badPtr);
+      if (s === MP_ERR_NON_FINITE) return this.u32[this.badPtr >> 2];
+      if (s !== 0) throw new Error(`modelpress.wasm: mp_histogram_range returned status ${s}`);
+    }
+    const base = countsPtr >> 2;
+    for (let b = 0; b < bins; b++) counts[b] = this.u32[base + 2 * b] + this.u32[base + 2 * b + 1] * 2 ** 32;
+    range.set(this.f32.subarray(rangePtr >> 2, (rangePtr >> 2) + 2));
+    return -1;
+  }
+
   /** out = dequantize(quantize(x)) and the straight-through mask. Returns the status. */
   fakeQuantize(x: Float32Array, out: Float32Array, mask: Uint8Array, p: LinearParams): number {
     const { scales, zps } = this.writeParams(p);
@@ -438,5 +463,49 @@ export class WasmKernels {
       if (s !== 0) throw new Error(`modelpress.wasm: mp_pow2_quantize returned status ${s}`);
       c.set(this.u8.subarray(this.outPtr, this.outPtr + len), off);
     }
+  }
+
+  /** Adds the digit histogram of x's magnitude keys into counts; -1 or the index of the first NaN. */
+  digitHistogram(x: Float32Array, d: DigitPass, counts: Float64Array): number {
+    this.params(counts.length, 4);
+    const countsPtr = this.paramsPtr;
+    this.u32.fill(0, countsPtr >> 2, (countsPtr >> 2) + counts.length);
+    for (let off = 0; off < x.length; off += CHUNK) {
+      const len = Math.min(CHUNK, x.length - off);
+      this.f32.set(x.subarray(off, off + len), this.inPtr >> 2);
+      const s = this.ex.mp_digit_histogram(this.inPtr, len, off, d.shift, d.bits, d.prefix, countsPtr, this.badPtr);
+      if (s === MP_ERR_NON_FINITE) return this.u32[this.badPtr >> 2];
+      if (s !== 0) throw new Error(`modelpress.wasm: mp_digit_histogram returned status ${s}`);
+    }
+    for (let b = 0; b < counts.length; b++) counts[b] += this.u32[(countsPtr >> 2) + b];
+    return -1;
+  }
+
+  /** The threshold mask; returns the ties left (carried across chunks as a uint64 in the module). */
+  thresholdMask(x: Float32Array, t: number, ties: number, mask: Uint8Array): number {
+    const tiesPtr = this.badPtr; // 8 bytes, 8-aligned
+    for (let off = 0; off < x.length; off += CHUNK) {
+      const len = Math.min(CHUNK, x.length - off);
+      this.f32.set(x.subarray(off, off + len), this.inPtr >> 2);
+      this.u32[tiesPtr >> 2] = ties % 2 ** 32;
+      this.u32[(tiesPtr >> 2) + 1] = Math.floor(ties / 2 ** 32);
+      const s = this.ex.mp_threshold_mask(this.inPtr, len, t, tiesPtr, this.maskPtr);
+      if (s !== 0) throw new Error(`modelpress.wasm: mp_threshold_mask returned status ${s}`);
+      ties = this.u32[tiesPtr >> 2] + this.u32[(tiesPtr >> 2) + 1] * 2 ** 32;
+      mask.set(this.u8.subarray(this.maskPtr, this.maskPtr + len), off);
+    }
+    return ties;
+  }
+
+  countNonzero(m: Uint8Array): number {
+    const countPtr = this.badPtr;
+    this.u32.fill(0, countPtr >> 2, (countPtr >> 2) + 2);
+    for (let off = 0; off < m.length; off += CHUNK) {
+      const len = Math.min(CHUNK, m.length - off);
+      this.u8.set(m.subarray(off, off + len), this.inPtr);
+      const s = this.ex.mp_count_nonzero(this.inPtr, len, countPtr);
+      if (s !== 0) throw new Error(`modelpress.wasm: mp_count_nonzero returned status ${s}`);
+    }
+    return this.u32[countPtr >> 2] + this.u32[(countPtr >> 2) + 1] * 2 ** 32;
   }
 }

@@ -23,7 +23,7 @@ export type WorkerRequest =
  * Kernels run through the generic 'call' op: the worker calls the method on its
  * copies of the arguments and sends every argument back, with the return value.
  */
-export type CallableMethod = 'quantizeGroups' | 'packInt4' | 'unpackInt4' | 'kmeans' | 'lookup' | 'pow2Quantize';
+export type CallableMethod = 'quantizeGroups' | 'packInt4' | 'unpackInt4' | 'kmeans' | 'lookup' | 'pow2Quantize' | 'histogramRange' | 'digitHistogram' | 'thresholdMask' | 'countNonzero';
 
 export interface WorkerReply {
   id: number;

@@ -25,7 +25,7 @@ function readWasmBytes(): Uint8Array<ArrayBuffer> {
  * What to post to the worker: structured cloning a view copies its whole
  * ArrayBuffer, so a small view of a big buffer is sliced to its own bytes first.
  */
-function own<T extends Float32Array | Uint16Array | Int8Array | Uint8Array | Int32Array>(view: T): T {
+function own<T extends Float32Array | Float64Array | Uint16Array | Int8Array | Uint8Array | Int32Array>(view: T): T {
   return view.byteLength === view.buffer.byteLength ? view : (view.slice() as T);
 }
 
@@ -83,7 +83,7 @@ class WasmWorker {
   }
 }
 
-type Writable = Float32Array | Int32Array | Int8Array | Uint8Array;
+type Writable = Float32Array | Float64Array | Int32Array | Int8Array | Uint8Array;
 
 export function loadWasmBackend(): Backend {
   const bytes = readWasmBytes();
@@ -179,6 +179,18 @@ export function loadWasmBackend(): Backend {
     },
     quantizeGroups(x, out, g, scales, zeroPoints) {
       return kernels.quantizeGroups(x, out, g, scales, zeroPoints);
+    },
+    digitHistogram: (x, d, counts) => kernels.digitHistogram(x, d, counts),
+    thresholdMask: (x, t, ties, mask) => kernels.thresholdMask(x, t, ties, mask),
+    countNonzero: (m) => kernels.countNonzero(m),
+    digitHistogramAsync: (x, d, counts) => call('digitHistogram', [x, d, counts], [2]),
+    thresholdMaskAsync: (x, t, ties, mask) => call('thresholdMask', [x, t, ties, mask], [3]),
+    countNonzeroAsync: (m) => call('countNonzero', [m], []),
+    histogramRange(x, lo, hi, counts, range) {
+      return kernels.histogramRange(x, lo, hi, counts, range);
+    },
+    histogramRangeAsync(x, lo, hi, counts, range) {
+      return call('histogramRange', [x, lo, hi, counts, range], [3, 4]);
     },
     packInt4(values, out, qtype) {
       return kernels.packInt4(values, out, qtype);

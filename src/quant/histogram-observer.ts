@@ -6,9 +6,12 @@
  * The histogram. Bins have a power-of-two width w and are anchored at 0: bin k
  * holds [k·w, (k+1)·w), for k = -B .. B-1 (B = `bins`, 2048 by default, so |x|
  * has B bins of width w, as TensorRT's 2048-bin calibration histogram). w is the
- * smallest power of two with max|x| < B·w. Counting a batch is one call to the
- * histogram kernel over [-B·w, B·w], whose arithmetic (x + B·w) · (1/w) is exact in
- * double for every float32 x except negative values within about 2^-42·w of 0,
+ * smallest power of two with max|x| < B·w. Once the first batch has set the grid,
+ * a batch takes one pass: the histogram kernel counts it over [-B·w, B·w] and finds
+ * its range at once (a batch that reaches past the grid is counted again after the
+ * grid widens; the first batch finds its range first). The kernel's arithmetic,
+ * (x + B·w) · (1/w) in double, is exact for every float32 x except negative values
+ * within about 2^-42·w of 0,
  * which it counts in bin 0 instead of bin -1 (they are zero to 12 significant
  * digits of the bin width). When a batch has a larger max|x|, w doubles and
  * bins 2m and 2m+1 are added into bin m — no count is split or interpolated — so
@@ -98,31 +101,52 @@ export class HistogramObserver {
     }
   }
 
-  /** Takes a batch's range into the observer and the grid; false for an empty batch. */
-  private prepare(fn: string, bad: number, mins: Float32Array, maxs: Float32Array, x: Float32Array): boolean {
-    if (bad >= 0) throw nonFiniteError(fn, 'batch', bad, x[bad]);
-    if (x.length === 0) return false;
-    this.min = Math.min(this.min, mins[0]);
-    this.max = Math.max(this.max, maxs[0]);
-    this.grow(Math.max(-mins[0], maxs[0]));
-    return true;
+  /** Takes a batch's range into the observer and widens the grid to hold it. */
+  private take(mn: number, mx: number): void {
+    this.min = Math.min(this.min, mn);
+    this.max = Math.max(this.max, mx);
+    this.grow(Math.max(-mn, mx));
   }
 
   private add(batchCounts: Float64Array): void {
     for (let i = 0; i < batchCounts.length; i++) this.counts[i] += batchCounts[i];
   }
 
-  /** Counts a batch into the histogram. */
+  /** The grid's range [-B·w, B·w] and a fresh array for a batch's counts. */
+  private grid(): [number, number, Float64Array] {
+    return [-this.bins * this.width, this.bins * this.width, new Float64Array(2 * this.bins)];
+  }
+
+  /**
+   * Counts a batch into the histogram. Once the grid is set, this is one pass over
+   * the batch (histogram and range together); a batch reaching past the grid is
+   * counted again after the grid widens.
+   */
   observe(batch: Float32Array): this {
     const fn = 'HistogramObserver.observe';
     const x = checkFloat32Array(fn, 'batch', batch);
+    if (x.length === 0) return this;
     const backend: Backend = getBackend();
-    const mins = new Float32Array([Infinity]);
-    const maxs = new Float32Array([-Infinity]);
-    const bad = x.length > 0 ? backend.minMax(x, TENSOR, mins, maxs) : -1;
-    if (!this.prepare(fn, bad, mins, maxs, x)) return this;
-    const counts = new Float64Array(2 * this.bins);
-    backend.histogram(x, -this.bins * this.width, this.bins * this.width, counts);
+    if (this.width !== 0) {
+      const [lo, hi, counts] = this.grid();
+      const range = Float32Array.of(Infinity, -Infinity);
+      const bad = backend.histogramRange(x, lo, hi, counts, range);
+      if (bad >= 0) throw nonFiniteError(fn, 'batch', bad, x[bad]);
+      const fits = Math.max(-range[0], range[1]) < hi;
+      this.take(range[0], range[1]);
+      if (fits) {
+        this.add(counts);
+        return this;
+      }
+    } else {
+      const mins = new Float32Array([Infinity]);
+      const maxs = new Float32Array([-Infinity]);
+      const bad = backend.minMax(x, TENSOR, mins, maxs);
+      if (bad >= 0) throw nonFiniteError(fn, 'batch', bad, x[bad]);
+      this.take(mins[0], maxs[0]);
+    }
+    const [lo, hi, counts] = this.grid();
+    backend.histogram(x, lo, hi, counts);
     this.add(counts);
     return this;
   }
@@ -131,13 +155,28 @@ export class HistogramObserver {
   async observeAsync(batch: Float32Array): Promise<this> {
     const fn = 'HistogramObserver.observeAsync';
     const x = checkFloat32Array(fn, 'batch', batch);
+    if (x.length === 0) return this;
     const backend: Backend = getBackend();
-    const mins = new Float32Array([Infinity]);
-    const maxs = new Float32Array([-Infinity]);
-    const bad = x.length > 0 ? await backend.minMaxAsync(x, TENSOR, mins, maxs) : -1;
-    if (!this.prepare(fn, bad, mins, maxs, x)) return this;
-    const counts = new Float64Array(2 * this.bins);
-    await backend.histogramAsync(x, -this.bins * this.width, this.bins * this.width, counts);
+    if (this.width !== 0) {
+      const [lo, hi, counts] = this.grid();
+      const range = Float32Array.of(Infinity, -Infinity);
+      const bad = await backend.histogramRangeAsync(x, lo, hi, counts, range);
+      if (bad >= 0) throw nonFiniteError(fn, 'batch', bad, x[bad]);
+      const fits = Math.max(-range[0], range[1]) < hi;
+      this.take(range[0], range[1]);
+      if (fits) {
+        this.add(counts);
+        return this;
+      }
+    } else {
+      const mins = new Float32Array([Infinity]);
+      const maxs = new Float32Array([-Infinity]);
+      const bad = await backend.minMaxAsync(x, TENSOR, mins, maxs);
+      if (bad >= 0) throw nonFiniteError(fn, 'batch', bad, x[bad]);
+      this.take(mins[0], maxs[0]);
+    }
+    const [lo, hi, counts] = this.grid();
+    await backend.histogramAsync(x, lo, hi, counts);
     this.add(counts);
     return this;
   }

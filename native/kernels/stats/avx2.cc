@@ -164,91 +164,180 @@ MP_AVX2 void error_sums_each_avx2(const float* x, const float* y, size_t n, Erro
 }
 
 // ---------------------------------------------------------------------------
-// histogram
+// histogram, histogram_range
 //
 // The bin indices are computed 8 at a time exactly as the reference does (in
-// double: subtract, multiply, floor, clamp), the valid ones appended to a buffer,
-// which is then counted with plain scalar increments in a loop of predictable
-// length.
+// double: subtract, multiply, floor, clamp), and the ones of counted values are
+// appended to the IndexBuffer of histogram_counter.h, which counts them with
+// scalar increments a few vectors later, while the next vectors' indices are
+// being computed. Whether a value is counted is decided on the floats, against
+// the float bounds of [lo, hi] (see float_at_or_above): one compare per bound.
 
 struct BinParams {
-  __m256d lo, hi, inv_width, last, magic;
+  __m256d lo, inv_width, last, magic;
+  __m256 lo_f, hi_f;
+  __m256i offset;
 };
 
 // Adding 2^52 to an integer in [0, 2^32) leaves it in the low 32 bits of the
 // double's mantissa, which replaces a (signed-only, in AVX2) conversion.
 constexpr double kMagic = 4503599627370496.0;
 
-// 4 values: the index bits (in the low half of each 64-bit lane) and the valid
-// mask (lo <= v <= hi; ordered compares, so NaN is not valid).
-MP_AVX2 inline __m256d bin_index4(__m128 xf, const BinParams& p, __m256d* valid) {
-  const __m256d v = _mm256_cvtps_pd(xf);
-  *valid = _mm256_and_pd(_mm256_cmp_pd(v, p.lo, _CMP_GE_OQ), _mm256_cmp_pd(v, p.hi, _CMP_LE_OQ));
-  __m256d b = _mm256_mul_pd(_mm256_sub_pd(v, p.lo), p.inv_width);
+MP_AVX2 inline BinParams bin_params(double lo, double hi, double inv_width, uint32_t bins,
+                                    const Counter& c) {
+  BinParams p;
+  p.lo = _mm256_set1_pd(lo);
+  p.inv_width = _mm256_set1_pd(inv_width);
+  p.last = _mm256_set1_pd(static_cast<double>(bins - 1));
+  p.magic = _mm256_set1_pd(kMagic);
+  p.lo_f = _mm256_set1_ps(float_at_or_above(lo));
+  p.hi_f = _mm256_set1_ps(float_at_or_below(hi));
+  alignas(32) uint32_t offset[8];
+  for (uint32_t j = 0; j < 8; ++j) offset[j] = lane_offset(c, j);
+  p.offset = _mm256_load_si256(reinterpret_cast<const __m256i*>(offset));
+  return p;
+}
+
+// 4 values: the index bits, in the low half of each 64-bit lane.
+MP_AVX2 inline __m256d bin_index4(__m128 xf, const BinParams& p) {
+  __m256d b = _mm256_mul_pd(_mm256_sub_pd(_mm256_cvtps_pd(xf), p.lo), p.inv_width);
   b = _mm256_round_pd(b, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
   b = _mm256_min_pd(b, p.last);  // "b < last ? b : last" = the reference's clamp
   return _mm256_add_pd(b, p.magic);
 }
 
-// Appends the valid indices among the lanes `in` (bit mask) of xf to buf[used..];
-// returns the new count.
-MP_AVX2 inline size_t bin8(__m256 xf, int in, const BinParams& p, uint32_t* buf, size_t used) {
-  __m256d v0, v1;
-  const __m256d b0 = bin_index4(_mm256_castps256_ps128(xf), p, &v0);
-  const __m256d b1 = bin_index4(_mm256_extractf128_ps(xf, 1), p, &v1);
-  // Low dwords of the eight 64-bit lanes (in the order 0 1 4 5 2 3 6 7, which is
-  // fine for counting), and the valid bits in the same order.
-  const __m256i idx = _mm256_castps_si256(
-      _mm256_shuffle_ps(_mm256_castpd_ps(b0), _mm256_castpd_ps(b1), _MM_SHUFFLE(2, 0, 2, 0)));
-  const __m256 vv =
-      _mm256_shuffle_ps(_mm256_castpd_ps(v0), _mm256_castpd_ps(v1), _MM_SHUFFLE(2, 0, 2, 0));
-  // The lanes that exist (bits of `in`), permuted into the same order.
-  const int order_in = (in & 0x03) | ((in >> 2) & 0x0c) | ((in << 2) & 0x30) | (in & 0xc0);
-  const int valid = _mm256_movemask_ps(vv) & order_in;
-  _mm256_storeu_si256(reinterpret_cast<__m256i*>(buf + used), idx);
-  if (valid == 0xff) return used + 8;
-  // Compact in place, without branches: always write, advance when valid.
-  alignas(32) uint32_t lanes[8];
-  _mm256_store_si256(reinterpret_cast<__m256i*>(lanes), idx);
-  for (int j = 0; j < 8; ++j) {
-    buf[used] = lanes[j];
-    used += (valid >> j) & 1;
+// The eight indices come out of bin8's shuffle in the order of the values 0 1 4 5
+// 2 3 6 7: value j sits at position kPosition[j].
+constexpr uint8_t kPosition[8] = {0, 1, 4, 5, 2, 3, 6, 7};
+
+// For each mask m of counted values (bit j: value j), the positions of those
+// values, packed to the front, one byte each: the permutation that compacts them.
+struct CompactTable {
+  uint64_t perm[256];
+  constexpr CompactTable() : perm() {
+    for (unsigned m = 0; m < 256; ++m) {
+      unsigned k = 0;
+      for (unsigned j = 0; j < 8; ++j)
+        if ((m >> j) & 1) perm[m] |= uint64_t{kPosition[j]} << (8 * k++);
+    }
   }
-  return used;
+};
+constexpr CompactTable kCompact;
+
+// Stores the indices of the counted values among the lanes `in` (bit mask) of xf,
+// packed, at q (all 8 lanes are written); returns how many.
+MP_AVX2 inline size_t bin8(__m256 xf, int in, const BinParams& p, uint32_t* q) {
+  const __m256 counted_lanes =
+      _mm256_and_ps(_mm256_cmp_ps(xf, p.lo_f, _CMP_GE_OQ), _mm256_cmp_ps(xf, p.hi_f, _CMP_LE_OQ));
+  const __m256d b0 = bin_index4(_mm256_castps256_ps128(xf), p);
+  const __m256d b1 = bin_index4(_mm256_extractf128_ps(xf, 1), p);
+  // The low dwords of the eight 64-bit lanes (in the order of kPosition), plus
+  // the lanes' copy offsets (any lane-to-copy assignment will do).
+  const __m256 mixed =
+      _mm256_shuffle_ps(_mm256_castpd_ps(b0), _mm256_castpd_ps(b1), _MM_SHUFFLE(2, 0, 2, 0));
+  const __m256i idx = _mm256_add_epi32(_mm256_castps_si256(mixed), p.offset);
+  const unsigned m = static_cast<unsigned>(_mm256_movemask_ps(counted_lanes) & in);
+  const __m256i perm =
+      _mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(kCompact.perm + m)));
+  _mm256_storeu_si256(reinterpret_cast<__m256i*>(q), _mm256_permutevar8x32_epi32(idx, perm));
+  return static_cast<size_t>(__builtin_popcount(m));
+}
+
+// Appends the indices of the counted values among the 16 values a, b (one
+// IndexBuffer step for both: it is not free).
+MP_AVX2 inline void bin16(__m256 a, __m256 b, const BinParams& p, IndexBuffer& buf, Counter& c) {
+  uint32_t* q = buf.next(c);
+  const size_t k = bin8(a, 0xff, p, q);
+  buf.advance(k + bin8(b, 0xff, p, q + k));
+}
+
+// All-ones in the first k (0..8) int32 lanes.
+MP_AVX2 inline __m256i tail_mask8(size_t k) {
+  return _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(k)),
+                            _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
 }
 
 MP_AVX2 void histogram_avx2(const float* x, size_t n, double lo, double hi, double inv_width,
                             uint32_t bins, uint64_t* counts) {
-  BinParams p;
-  p.lo = _mm256_set1_pd(lo);
-  p.hi = _mm256_set1_pd(hi);
-  p.inv_width = _mm256_set1_pd(inv_width);
-  p.last = _mm256_set1_pd(static_cast<double>(bins - 1));
-  p.magic = _mm256_set1_pd(kMagic);
-  alignas(32) uint32_t buf[kIndexBuffer + 8];
   uint32_t scratch[kScratchBins];
   Counter c = make_counter(bins, scratch, counts);
-  size_t used = 0;
+  const BinParams p = bin_params(lo, hi, inv_width, bins, c);
+  alignas(64) uint32_t words[kBufferWords];
+  IndexBuffer buf(words);
   size_t i = 0;
-  for (; i + 8 <= n; i += 8) {
-    used = bin8(_mm256_loadu_ps(x + i), 0xff, p, buf, used);
-    if (used >= kIndexBuffer) {
-      count(buf, used, c);
-      used = 0;
-    }
+  for (; i + 16 <= n; i += 16) bin16(_mm256_loadu_ps(x + i), _mm256_loadu_ps(x + i + 8), p, buf, c);
+  for (; i < n; i += 8) {
+    const size_t k = n - i >= 8 ? 8 : n - i;
+    buf.advance(bin8(_mm256_maskload_ps(x + i, tail_mask8(k)), (1 << k) - 1, p, buf.next(c)));
   }
-  if (i < n) {
-    const __m256i m = _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(n - i)),
-                                         _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
-    used = bin8(_mm256_maskload_ps(x + i, m), (1 << (n - i)) - 1, p, buf, used);
-  }
-  count(buf, used, c);
+  buf.drain(c);
   finish(c);
+}
+
+MP_AVX2 inline float hmin(__m256 v) {
+  __m128 m = _mm_min_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+  m = _mm_min_ps(m, _mm_movehl_ps(m, m));
+  return _mm_cvtss_f32(_mm_min_ss(m, _mm_shuffle_ps(m, m, 1)));
+}
+
+MP_AVX2 inline float hmax(__m256 v) {
+  __m128 m = _mm_max_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+  m = _mm_max_ps(m, _mm_movehl_ps(m, m));
+  return _mm_cvtss_f32(_mm_max_ss(m, _mm_shuffle_ps(m, m, 1)));
+}
+
+// Running min / max of the values seen ("a < lo ? a : lo" is min_ps(a, lo), the
+// reference's update), and the OR of the bits of a - a over them: +0 for a finite
+// a, NaN for NaN or +-Inf, so the OR is nonzero iff some value was not finite.
+struct Range {
+  __m256 lo, hi, bad;
+};
+
+MP_AVX2 inline void range_fold(Range& r, __m256 a) {
+  r.lo = _mm256_min_ps(a, r.lo);
+  r.hi = _mm256_max_ps(a, r.hi);
+  r.bad = _mm256_or_ps(r.bad, _mm256_sub_ps(a, a));
+}
+
+MP_AVX2 bool histogram_range_avx2(const float* x, size_t n, double lo, double hi, double inv_width,
+                                  uint32_t bins, uint64_t* counts, float* mn, float* mx) {
+  uint32_t scratch[kScratchBins];
+  Counter c = make_counter(bins, scratch, counts);
+  const BinParams p = bin_params(lo, hi, inv_width, bins, c);
+  alignas(64) uint32_t words[kBufferWords];
+  IndexBuffer buf(words);
+  Range r = {_mm256_set1_ps(*mn), _mm256_set1_ps(*mx), _mm256_setzero_ps()};
+  size_t i = 0;
+  for (; i + 16 <= n; i += 16) {
+    const __m256 a = _mm256_loadu_ps(x + i), b = _mm256_loadu_ps(x + i + 8);
+    range_fold(r, a);
+    range_fold(r, b);
+    bin16(a, b, p, buf, c);
+  }
+  for (; i < n; i += 8) {
+    // The lanes past the end load as +0, which is finite; min / max keep their old
+    // value there.
+    const size_t k = n - i >= 8 ? 8 : n - i;
+    const __m256i m = tail_mask8(k);
+    const __m256 a = _mm256_maskload_ps(x + i, m), keep = _mm256_castsi256_ps(m);
+    const Range old = r;
+    range_fold(r, a);
+    r.lo = _mm256_blendv_ps(old.lo, r.lo, keep);
+    r.hi = _mm256_blendv_ps(old.hi, r.hi, keep);
+    buf.advance(bin8(a, (1 << k) - 1, p, buf.next(c)));
+  }
+  buf.drain(c);
+  finish(c);
+  if (!_mm256_testz_si256(_mm256_castps_si256(r.bad), _mm256_castps_si256(r.bad))) return true;
+  *mn = hmin(r.lo);
+  *mx = hmax(r.hi);
+  return false;
 }
 
 }  // namespace
 
-const StatsKernels stats_avx2 = {error_sums_avx2, error_sums_each_avx2, histogram_avx2};
+const StatsKernels stats_avx2 = {error_sums_avx2, error_sums_each_avx2, histogram_avx2,
+                                 histogram_range_avx2};
 
 }  // namespace mp
 

@@ -14,11 +14,13 @@
 
 #if defined(__x86_64__) || defined(_M_X64)
 
-// GCC 12's AVX-512 headers trip a false -Wmaybe-uninitialized on their own
-// _mm512_undefined_*() placeholders (GCC PR 105593, fixed in GCC 13).
+// GCC 12's AVX-512 headers trip a false -Wmaybe-uninitialized (or, in some inlining
+// contexts, as with -fsanitize, -Wuninitialized) on their own _mm*_undefined_*()
+// placeholders (GCC PR 105593, fixed in GCC 13).
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC diagnostic ignored "-Wuninitialized"
 #endif
 
 #include <immintrin.h>
@@ -183,72 +185,133 @@ MP_AVX512 void error_sums_each_avx512(const float* x, const float* y, size_t n, 
 }
 
 // ---------------------------------------------------------------------------
-// histogram
+// histogram, histogram_range
 //
-// The bin indices are computed 16 at a time exactly as the reference does (in
-// double: subtract, multiply, floor, clamp), the valid ones packed to the front
-// of the vector (compress) and appended to a buffer; the buffer is then counted
-// with plain scalar increments in a loop of predictable length.
+// The bin indices are computed 16 at a time, in double as the reference does;
+// the ones of counted values are packed to the front of the vector (compress) and
+// appended to the IndexBuffer of histogram_counter.h, which counts them with
+// scalar increments a few vectors later, while the next vectors' indices are
+// being computed.
+//
+// Two shortcuts give the reference's index exactly:
+// - whether v is counted is decided on the floats, against the float bounds of
+//   [lo, hi] (see float_at_or_above): one compare per bound for 16 lanes;
+// - for a counted v, v - lo >= +0 (its sign is exact), so (v - lo) * inv_width >= 0
+//   and truncation is the reference's floor; the unsigned conversion saturates
+//   (2^32 - 1 for anything >= 2^32, +Inf included), so min(index, bins - 1)
+//   afterwards, on the integers, is the reference's clamp.
 
 struct BinParams {
-  __m512d lo, hi, inv_width, last;
+  __m512d lo, inv_width;
+  __m512 lo_f, hi_f;
+  __m512i last, offset;
 };
 
-// Indices of 8 values as uint32, and which of them are counted (lo <= v <= hi;
-// ordered compares, so NaN is not).
-MP_AVX512 inline __m256i bin_index8(__m256 xf, const BinParams& p, __mmask8* valid) {
-  const __m512d v = _mm512_cvtps_pd(xf);
-  *valid = _mm512_mask_cmp_pd_mask(_mm512_cmp_pd_mask(v, p.lo, _CMP_GE_OQ), v, p.hi, _CMP_LE_OQ);
-  __m512d b = _mm512_mul_pd(_mm512_sub_pd(v, p.lo), p.inv_width);
-  b = _mm512_roundscale_pd(b, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
-  b = _mm512_min_pd(b, p.last);  // "b < last ? b : last" = the reference's clamp
-  // Valid lanes hold an integer in [0, bins - 1], so the conversion is exact.
-  return _mm512_cvttpd_epu32(b);
+MP_AVX512 inline BinParams bin_params(double lo, double hi, double inv_width, uint32_t bins,
+                                      const Counter& c) {
+  BinParams p;
+  p.lo = _mm512_set1_pd(lo);
+  p.inv_width = _mm512_set1_pd(inv_width);
+  p.lo_f = _mm512_set1_ps(float_at_or_above(lo));
+  p.hi_f = _mm512_set1_ps(float_at_or_below(hi));
+  p.last = _mm512_set1_epi32(static_cast<int>(bins - 1));
+  alignas(64) uint32_t offset[16];
+  for (uint32_t j = 0; j < 16; ++j) offset[j] = lane_offset(c, j);
+  p.offset = _mm512_load_si512(offset);
+  return p;
 }
 
-// Appends the valid indices among the lanes `in` of xf to buf[used..]; returns the
-// new count.
-MP_AVX512 inline size_t bin16(__m512 xf, __mmask16 in, const BinParams& p, uint32_t* buf,
-                              size_t used) {
-  __mmask8 v0, v1;
-  const __m256i i0 = bin_index8(_mm512_castps512_ps256(xf), p, &v0);
-  const __m256i i1 = bin_index8(_mm512_extractf32x8_ps(xf, 1), p, &v1);
-  const __mmask16 valid = static_cast<__mmask16>((v0 | (v1 << 8)) & in);
-  const __m512i idx = _mm512_inserti64x4(_mm512_castsi256_si512(i0), i1, 1);
-  _mm512_storeu_si512(buf + used, _mm512_maskz_compress_epi32(valid, idx));
-  return used + static_cast<size_t>(_mm_popcnt_u32(valid));
+// Appends the indices of the counted values among the lanes `in` of xf.
+MP_AVX512 inline void bin16(__m512 xf, __mmask16 in, const BinParams& p, IndexBuffer& buf,
+                            Counter& c) {
+  const __mmask16 at_least_lo = _mm512_mask_cmp_ps_mask(in, xf, p.lo_f, _CMP_GE_OQ);
+  const __mmask16 counted = _mm512_mask_cmp_ps_mask(at_least_lo, xf, p.hi_f, _CMP_LE_OQ);
+  const __m512d v0 = _mm512_cvtps_pd(_mm512_castps512_ps256(xf));
+  const __m512d v1 = _mm512_cvtps_pd(_mm512_extractf32x8_ps(xf, 1));
+  const __m256i i0 = _mm512_cvttpd_epu32(_mm512_mul_pd(_mm512_sub_pd(v0, p.lo), p.inv_width));
+  const __m256i i1 = _mm512_cvttpd_epu32(_mm512_mul_pd(_mm512_sub_pd(v1, p.lo), p.inv_width));
+  __m512i idx = _mm512_min_epu32(_mm512_inserti64x4(_mm512_castsi256_si512(i0), i1, 1), p.last);
+  idx = _mm512_add_epi32(idx, p.offset);
+  // Compress into a register and store that: compress straight to memory is slow on
+  // some cores (microcoded on Zen 4).
+  _mm512_storeu_si512(buf.next(c), _mm512_maskz_compress_epi32(counted, idx));
+  buf.advance(static_cast<size_t>(_mm_popcnt_u32(counted)));
 }
+
+MP_AVX512 inline __mmask16 tail_mask16(size_t k) { return static_cast<__mmask16>((1u << k) - 1u); }
 
 MP_AVX512 void histogram_avx512(const float* x, size_t n, double lo, double hi, double inv_width,
                                 uint32_t bins, uint64_t* counts) {
-  BinParams p;
-  p.lo = _mm512_set1_pd(lo);
-  p.hi = _mm512_set1_pd(hi);
-  p.inv_width = _mm512_set1_pd(inv_width);
-  p.last = _mm512_set1_pd(static_cast<double>(bins - 1));
-  alignas(64) uint32_t buf[kIndexBuffer + 16];  // aligned: full 64-byte stores stay aligned
   uint32_t scratch[kScratchBins];
   Counter c = make_counter(bins, scratch, counts);
-  size_t used = 0;
+  const BinParams p = bin_params(lo, hi, inv_width, bins, c);
+  alignas(64) uint32_t words[kBufferWords];
+  IndexBuffer buf(words);
   size_t i = 0;
-  for (; i + 16 <= n; i += 16) {
-    used = bin16(_mm512_loadu_ps(x + i), 0xffff, p, buf, used);
-    if (used >= kIndexBuffer) {
-      count(buf, used, c);
-      used = 0;
-    }
+  for (; i + 32 <= n; i += 32) {
+    bin16(_mm512_loadu_ps(x + i), 0xffff, p, buf, c);
+    bin16(_mm512_loadu_ps(x + i + 16), 0xffff, p, buf, c);
   }
-  if (i < n) {
-    const __mmask16 in = static_cast<__mmask16>((1u << (n - i)) - 1u);
-    used = bin16(_mm512_maskz_loadu_ps(in, x + i), in, p, buf, used);
+  for (; i < n; i += 16) {
+    const __mmask16 in = n - i >= 16 ? 0xffff : tail_mask16(n - i);
+    bin16(_mm512_maskz_loadu_ps(in, x + i), in, p, buf, c);
   }
-  count(buf, used, c);
+  buf.drain(c);
   finish(c);
+}
+
+// fpclass categories: QNaN, +Inf, -Inf, SNaN.
+constexpr int kNonFinite = 0x01 | 0x08 | 0x10 | 0x80;
+
+// Running min / max of the values seen (min_ps(a, lo) is "a < lo ? a : lo", the
+// reference's update) and the lanes that were ever NaN or +-Inf.
+struct Range {
+  __m512 lo, hi;
+  __mmask16 bad;
+};
+
+MP_AVX512 inline void range16(__m512 a, __mmask16 in, Range& r) {
+  r.lo = _mm512_mask_min_ps(r.lo, in, a, r.lo);
+  r.hi = _mm512_mask_max_ps(r.hi, in, a, r.hi);
+  r.bad |= _mm512_mask_fpclass_ps_mask(in, a, kNonFinite);
+}
+
+// histogram() with QuantKernels::min_max folded into the same loop.
+MP_AVX512 bool histogram_range_avx512(const float* x, size_t n, double lo, double hi,
+                                      double inv_width, uint32_t bins, uint64_t* counts, float* mn,
+                                      float* mx) {
+  uint32_t scratch[kScratchBins];
+  Counter c = make_counter(bins, scratch, counts);
+  const BinParams p = bin_params(lo, hi, inv_width, bins, c);
+  alignas(64) uint32_t words[kBufferWords];
+  IndexBuffer buf(words);
+  Range r = {_mm512_set1_ps(*mn), _mm512_set1_ps(*mx), 0};
+  size_t i = 0;
+  for (; i + 32 <= n; i += 32) {
+    const __m512 a = _mm512_loadu_ps(x + i), b = _mm512_loadu_ps(x + i + 16);
+    range16(a, 0xffff, r);
+    bin16(a, 0xffff, p, buf, c);
+    range16(b, 0xffff, r);
+    bin16(b, 0xffff, p, buf, c);
+  }
+  for (; i < n; i += 16) {
+    const __mmask16 in = n - i >= 16 ? 0xffff : tail_mask16(n - i);
+    const __m512 a = _mm512_maskz_loadu_ps(in, x + i);
+    range16(a, in, r);
+    bin16(a, in, p, buf, c);
+  }
+  buf.drain(c);
+  finish(c);
+  if (r.bad) return true;
+  *mn = _mm512_reduce_min_ps(r.lo);
+  *mx = _mm512_reduce_max_ps(r.hi);
+  return false;
 }
 
 }  // namespace
 
-const StatsKernels stats_avx512 = {error_sums_avx512, error_sums_each_avx512, histogram_avx512};
+const StatsKernels stats_avx512 = {error_sums_avx512, error_sums_each_avx512, histogram_avx512,
+                                   histogram_range_avx512};
 
 }  // namespace mp
 

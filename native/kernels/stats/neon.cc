@@ -166,80 +166,159 @@ void error_sums_each_neon(const float* x, const float* y, size_t n, ErrorSums* a
 }
 
 // ---------------------------------------------------------------------------
-// histogram
+// histogram, histogram_range
 //
-// The bin indices are computed 4 at a time exactly as the reference does (in
-// double: subtract, multiply, floor, clamp), the valid ones appended to a buffer,
-// which is then counted with plain scalar increments in a loop of predictable
-// length.
+// The bin indices are computed 4 at a time, in double as the reference does; the
+// ones of counted values are packed to the front of the vector (one table
+// shuffle) and appended to the IndexBuffer of histogram_counter.h, which counts
+// them with scalar increments a few vectors later, while the next vectors'
+// indices are being computed.
+//
+// Two shortcuts give the reference's index exactly:
+// - whether v is counted is decided on the floats, against the float bounds of
+//   [lo, hi] (see float_at_or_above): one compare per bound for 4 lanes;
+// - for a counted v, v - lo >= +0 (its sign is exact), so (v - lo) * inv_width >= 0
+//   and truncation (FCVTZU) is the reference's floor; FCVTZU and the narrowing
+//   UQXTN saturate (2^32 - 1 for anything >= 2^32, +Inf included), so min(index,
+//   bins - 1) afterwards, on the integers, is the reference's clamp.
 
 struct BinParams {
-  float64x2_t lo, hi, inv_width, last;
+  float64x2_t lo, inv_width;
+  float32x4_t lo_f, hi_f;
+  uint32x4_t last, offset, bit;
 };
 
-// 2 values: index (uint64; exact for the valid lanes, which hold an integer in
-// [0, bins - 1]) and valid mask (lo <= v <= hi; ordered compares, so NaN is not).
-inline uint64x2_t bin_index2(float64x2_t v, const BinParams& p, uint64x2_t* valid) {
-  *valid = vandq_u64(vcgeq_f64(v, p.lo), vcleq_f64(v, p.hi));
-  float64x2_t b = vrndmq_f64(vmulq_f64(vsubq_f64(v, p.lo), p.inv_width));  // floor
-  b = vbslq_f64(vcgtq_f64(b, p.last), p.last, b);  // the reference's clamp
-  return vcvtq_u64_f64(b);
+inline BinParams bin_params(double lo, double hi, double inv_width, uint32_t bins,
+                            const Counter& c) {
+  BinParams p;
+  p.lo = vdupq_n_f64(lo);
+  p.inv_width = vdupq_n_f64(inv_width);
+  p.lo_f = vdupq_n_f32(float_at_or_above(lo));
+  p.hi_f = vdupq_n_f32(float_at_or_below(hi));
+  p.last = vdupq_n_u32(bins - 1);
+  const uint32_t offset[4] = {lane_offset(c, 0), lane_offset(c, 1), lane_offset(c, 2),
+                              lane_offset(c, 3)};
+  const uint32_t bit[4] = {1, 2, 4, 8};
+  p.offset = vld1q_u32(offset);
+  p.bit = vld1q_u32(bit);
+  return p;
 }
 
-// Appends the valid indices of 4 values to buf[used..]; returns the new count.
-inline size_t bin4(float32x4_t xf, const BinParams& p, uint32_t* buf, size_t used) {
-  uint64x2_t v0, v1;
-  const uint64x2_t i0 = bin_index2(vcvt_f64_f32(vget_low_f32(xf)), p, &v0);
-  const uint64x2_t i1 = bin_index2(vcvt_high_f64_f32(xf), p, &v1);
-  const uint32x4_t idx = vcombine_u32(vmovn_u64(i0), vmovn_u64(i1));
-  const uint32x4_t valid = vcombine_u32(vmovn_u64(v0), vmovn_u64(v1));
-  vst1q_u32(buf + used, idx);
-  if (vminvq_u32(valid) != 0) return used + 4;
-  // Compact in place, without branches: always write, advance when valid.
-  uint32_t lanes[4], ok[4];
-  vst1q_u32(lanes, idx);
-  vst1q_u32(ok, valid);
-  for (int j = 0; j < 4; ++j) {
-    buf[used] = lanes[j];
-    used += ok[j] & 1;
-  }
-  return used;
+// Stores the indices of the counted values among the lanes `in` (all-ones) of xf,
+// packed, at q (all 4 lanes are written); returns how many.
+inline size_t bin4(float32x4_t xf, uint32x4_t in, const BinParams& p, uint32_t* q) {
+  const uint32x4_t counted = vandq_u32(in, vandq_u32(vcgeq_f32(xf, p.lo_f), vcleq_f32(xf, p.hi_f)));
+  const float64x2_t b0 = vmulq_f64(vsubq_f64(vcvt_f64_f32(vget_low_f32(xf)), p.lo), p.inv_width);
+  const float64x2_t b1 = vmulq_f64(vsubq_f64(vcvt_high_f64_f32(xf), p.lo), p.inv_width);
+  uint32x4_t idx = vqmovn_high_u64(vqmovn_u64(vcvtq_u64_f64(b0)), vcvtq_u64_f64(b1));
+  idx = vaddq_u32(vminq_u32(idx, p.last), p.offset);
+  const uint32_t m = vaddvq_u32(vandq_u32(counted, p.bit));
+  const uint8x16_t packed = vqtbl1q_u8(vreinterpretq_u8_u32(idx), vld1q_u8(kCompact4.shuffle[m]));
+  vst1q_u32(q, vreinterpretq_u32_u8(packed));
+  return kCompact4.count[m];
+}
+
+// Appends the indices of the counted values among the 16 values x[0..3] (one
+// IndexBuffer step for 16 values: it is not free).
+inline void bin16(const float32x4_t* x, const BinParams& p, IndexBuffer& buf, Counter& c) {
+  const uint32x4_t all = vdupq_n_u32(~0u);
+  uint32_t* q = buf.next(c);
+  size_t k = bin4(x[0], all, p, q);
+  k += bin4(x[1], all, p, q + k);
+  k += bin4(x[2], all, p, q + k);
+  k += bin4(x[3], all, p, q + k);
+  buf.advance(k);
+}
+
+// The last k (1..3) values at x, padded with copies of the first (which leave a
+// minimum and maximum alone), and the lanes that hold them.
+inline float32x4_t load_tail(const float* x, size_t k, uint32x4_t* in) {
+  float xb[4] = {x[0], x[0], x[0], x[0]};
+  memcpy(xb, x, k * sizeof(float));
+  const uint32_t lane[4] = {0, 1, 2, 3};
+  *in = vcltq_u32(vld1q_u32(lane), vdupq_n_u32(static_cast<uint32_t>(k)));
+  return vld1q_f32(xb);
 }
 
 void histogram_neon(const float* x, size_t n, double lo, double hi, double inv_width,
                     uint32_t bins, uint64_t* counts) {
-  BinParams p;
-  p.lo = vdupq_n_f64(lo);
-  p.hi = vdupq_n_f64(hi);
-  p.inv_width = vdupq_n_f64(inv_width);
-  p.last = vdupq_n_f64(static_cast<double>(bins - 1));
-  uint32_t buf[kIndexBuffer + 8];
   uint32_t scratch[kScratchBins];
   Counter c = make_counter(bins, scratch, counts);
-  size_t used = 0;
+  const BinParams p = bin_params(lo, hi, inv_width, bins, c);
+  alignas(64) uint32_t words[kBufferWords];
+  IndexBuffer buf(words);
+  const uint32x4_t all = vdupq_n_u32(~0u);
   size_t i = 0;
-  for (; i + 8 <= n; i += 8) {
-    used = bin4(vld1q_f32(x + i), p, buf, used);
-    used = bin4(vld1q_f32(x + i + 4), p, buf, used);
-    if (used >= kIndexBuffer) {
-      count(buf, used, c);
-      used = 0;
-    }
+  for (; i + 16 <= n; i += 16) {
+    const float32x4_t v[4] = {vld1q_f32(x + i), vld1q_f32(x + i + 4), vld1q_f32(x + i + 8),
+                              vld1q_f32(x + i + 12)};
+    bin16(v, p, buf, c);
   }
-  for (; i < n; i += 4) {
-    float xb[4];  // NaN padding is never counted
-    const size_t k = n - i >= 4 ? 4 : n - i;
-    for (size_t j = 0; j < 4; ++j) xb[j] = __builtin_nanf("");
-    memcpy(xb, x + i, k * sizeof(float));
-    used = bin4(vld1q_f32(xb), p, buf, used);
+  for (; i + 4 <= n; i += 4) buf.advance(bin4(vld1q_f32(x + i), all, p, buf.next(c)));
+  if (i < n) {
+    uint32x4_t in;
+    const float32x4_t xf = load_tail(x + i, n - i, &in);
+    buf.advance(bin4(xf, in, p, buf.next(c)));
   }
-  count(buf, used, c);
+  buf.drain(c);
   finish(c);
+}
+
+// Running min / max of the values seen, and the OR of the bits of a - a over them:
+// +0 for a finite a, NaN for NaN or +-Inf, so nonzero iff some value was not
+// finite. (FMIN / FMAX give NaN for a NaN, unlike the reference's compare, but
+// then the result is unspecified anyway; for the rest they agree, up to which
+// zero is kept.)
+struct Range {
+  float32x4_t lo, hi;
+  uint32x4_t bad;
+};
+
+inline void range4(float32x4_t a, Range& r) {
+  r.lo = vminq_f32(a, r.lo);
+  r.hi = vmaxq_f32(a, r.hi);
+  r.bad = vorrq_u32(r.bad, vreinterpretq_u32_f32(vsubq_f32(a, a)));
+}
+
+bool histogram_range_neon(const float* x, size_t n, double lo, double hi, double inv_width,
+                          uint32_t bins, uint64_t* counts, float* mn, float* mx) {
+  uint32_t scratch[kScratchBins];
+  Counter c = make_counter(bins, scratch, counts);
+  const BinParams p = bin_params(lo, hi, inv_width, bins, c);
+  alignas(64) uint32_t words[kBufferWords];
+  IndexBuffer buf(words);
+  const uint32x4_t all = vdupq_n_u32(~0u);
+  Range r = {vdupq_n_f32(*mn), vdupq_n_f32(*mx), vdupq_n_u32(0)};
+  size_t i = 0;
+  for (; i + 16 <= n; i += 16) {
+    const float32x4_t v[4] = {vld1q_f32(x + i), vld1q_f32(x + i + 4), vld1q_f32(x + i + 8),
+                              vld1q_f32(x + i + 12)};
+    for (int j = 0; j < 4; ++j) range4(v[j], r);
+    bin16(v, p, buf, c);
+  }
+  for (; i + 4 <= n; i += 4) {
+    const float32x4_t a = vld1q_f32(x + i);
+    range4(a, r);
+    buf.advance(bin4(a, all, p, buf.next(c)));
+  }
+  if (i < n) {
+    uint32x4_t in;
+    const float32x4_t a = load_tail(x + i, n - i, &in);
+    range4(a, r);
+    buf.advance(bin4(a, in, p, buf.next(c)));
+  }
+  buf.drain(c);
+  finish(c);
+  if (vmaxvq_u32(r.bad) != 0) return true;
+  *mn = vminvq_f32(r.lo);
+  *mx = vmaxvq_f32(r.hi);
+  return false;
 }
 
 }  // namespace
 
-const StatsKernels stats_neon = {error_sums_neon, error_sums_each_neon, histogram_neon};
+const StatsKernels stats_neon = {error_sums_neon, error_sums_each_neon, histogram_neon,
+                                 histogram_range_neon};
 
 }  // namespace mp
 

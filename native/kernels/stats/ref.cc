@@ -39,8 +39,29 @@ void histogram_ref(const float* x, size_t n, double lo, double hi, double inv_wi
   }
 }
 
+// histogram_ref and QuantKernels' min_max_ref in one loop.
+bool histogram_range_ref(const float* x, size_t n, double lo, double hi, double inv_width,
+                         uint32_t bins, uint64_t* counts, float* mn, float* mx) {
+  float vmin = *mn, vmax = *mx;
+  for (size_t i = 0; i < n; ++i) {
+    const float f = x[i];
+    if (!isfinite(f)) return true;
+    if (f < vmin) vmin = f;
+    if (f > vmax) vmax = f;
+    const double v = f;
+    if (!(v >= lo && v <= hi)) continue;  // outside
+    double b = floor((v - lo) * inv_width);
+    if (b > bins - 1) b = bins - 1;  // v == hi, or rounding at the top edge
+    ++counts[static_cast<uint32_t>(b)];
+  }
+  *mn = vmin;
+  *mx = vmax;
+  return false;
+}
+
 }  // namespace
 
-const StatsKernels stats_scalar = {error_sums_ref, error_sums_each_ref, histogram_ref};
+const StatsKernels stats_scalar = {error_sums_ref, error_sums_each_ref, histogram_ref,
+                                   histogram_range_ref};
 
 }  // namespace mp

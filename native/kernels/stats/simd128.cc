@@ -158,12 +158,15 @@ void error_sums_each_simd128(const float* x, const float* y, size_t n, ErrorSums
 }
 
 // ---------------------------------------------------------------------------
-// histogram
+// histogram, histogram_range
 //
 // The bin indices are computed 4 at a time exactly as the reference does (in
-// double: subtract, multiply, floor, clamp), the valid ones appended to a buffer,
-// which is then counted with plain scalar increments in a loop of predictable
-// length.
+// double: subtract, multiply, floor, clamp); the ones of counted values are packed
+// to the front of the vector (one table swizzle) and appended to the IndexBuffer
+// of histogram_counter.h, which counts them with scalar increments a few vectors
+// later, while the next vectors' indices are being computed. Whether a value is
+// counted is decided on the floats, against the float bounds of [lo, hi] (see
+// float_at_or_above): one compare per bound for 4 lanes.
 
 // Adding 2^52 to an integer in [0, 2^32) leaves it in the low 32 bits of the
 // double: one add instead of trunc_sat_f64x2_u_zero, which V8 lowers to a long
@@ -171,73 +174,145 @@ void error_sums_each_simd128(const float* x, const float* y, size_t n, ErrorSums
 constexpr double kMagic = 4503599627370496.0;
 
 struct BinParams {
-  v128_t lo, hi, inv_width, last, magic;
+  v128_t lo, inv_width, last, magic, lo_f, hi_f, offset;
 };
 
-// 2 values: index bits (low half of each 64-bit lane) and valid mask (lo <= v <=
-// hi; ordered compares, so NaN is not valid).
-inline v128_t bin_index2(v128_t v, const BinParams& p, v128_t* valid) {
-  *valid = wasm_v128_and(wasm_f64x2_ge(v, p.lo), wasm_f64x2_le(v, p.hi));
-  v128_t b = wasm_f64x2_floor(wasm_f64x2_mul(wasm_f64x2_sub(v, p.lo), p.inv_width));
-  b = wasm_f64x2_pmin(p.last, b);  // "b < last ? b : last" = the reference's clamp
-  return wasm_f64x2_add(b, p.magic);
+inline BinParams bin_params(double lo, double hi, double inv_width, uint32_t bins,
+                            const Counter& c) {
+  BinParams p;
+  p.lo = wasm_f64x2_splat(lo);
+  p.inv_width = wasm_f64x2_splat(inv_width);
+  p.last = wasm_f64x2_splat(static_cast<double>(bins - 1));
+  p.magic = wasm_v128_or(wasm_f64x2_splat(kMagic), wasm_i32x4_splat(g_opaque_zero));
+  p.lo_f = wasm_f32x4_splat(float_at_or_above(lo));
+  p.hi_f = wasm_f32x4_splat(float_at_or_below(hi));
+  const uint32_t offset[4] = {lane_offset(c, 0), lane_offset(c, 1), lane_offset(c, 2),
+                              lane_offset(c, 3)};
+  p.offset = wasm_v128_load(offset);
+  return p;
 }
 
-// Appends the valid indices of the 4 values at x to buf[used..]; returns the new
-// count.
-inline size_t bin4(const float* x, const BinParams& p, uint32_t* buf, size_t used) {
-  v128_t v0, v1;
-  const v128_t b0 = bin_index2(load2(x), p, &v0);
-  const v128_t b1 = bin_index2(load2(x + 2), p, &v1);
-  const v128_t idx = wasm_i32x4_shuffle(b0, b1, 0, 2, 4, 6);
-  const uint32_t valid = wasm_i32x4_bitmask(wasm_i32x4_shuffle(v0, v1, 0, 2, 4, 6));
-  wasm_v128_store(buf + used, idx);
-  if (valid == 0xf) return used + 4;
-  // Compact in place, without branches: always write, advance when valid.
-  uint32_t lanes[4];
-  wasm_v128_store(lanes, idx);
-  for (int j = 0; j < 4; ++j) {
-    buf[used] = lanes[j];
-    used += (valid >> j) & 1;
-  }
-  return used;
+// 2 values: the index bits, in the low half of each 64-bit lane.
+inline v128_t bin_index2(v128_t v, const BinParams& p) {
+  const v128_t b = wasm_f64x2_floor(wasm_f64x2_mul(wasm_f64x2_sub(v, p.lo), p.inv_width));
+  return wasm_f64x2_add(wasm_f64x2_pmin(p.last, b), p.magic);  // pmin: "b < last ? b : last"
+}
+
+// Stores the indices of the counted values among the lanes `in` (all-ones) of the
+// 4 values at x, packed, at q (all 4 lanes are written); returns how many.
+inline size_t bin4(const float* x, v128_t in, const BinParams& p, uint32_t* q) {
+  const v128_t xf = wasm_v128_load(x);
+  const v128_t inside = wasm_v128_and(wasm_f32x4_ge(xf, p.lo_f), wasm_f32x4_le(xf, p.hi_f));
+  const v128_t counted = wasm_v128_and(in, inside);
+  const v128_t b0 = bin_index2(load2(x), p);
+  const v128_t b1 = bin_index2(load2(x + 2), p);
+  const v128_t idx = wasm_i32x4_add(wasm_i32x4_shuffle(b0, b1, 0, 2, 4, 6), p.offset);
+  const uint32_t m = wasm_i32x4_bitmask(counted);
+  wasm_v128_store(q, wasm_i8x16_swizzle(idx, wasm_v128_load(kCompact4.shuffle[m])));
+  return kCompact4.count[m];
+}
+
+// Appends the indices of the counted values among the 16 values at x (one
+// IndexBuffer step for 16 values: it is not free).
+inline void bin16(const float* x, const BinParams& p, IndexBuffer& buf, Counter& c) {
+  const v128_t all = wasm_i32x4_splat(-1);
+  uint32_t* q = buf.next(c);
+  size_t k = bin4(x, all, p, q);
+  k += bin4(x + 4, all, p, q + k);
+  k += bin4(x + 8, all, p, q + k);
+  k += bin4(x + 12, all, p, q + k);
+  buf.advance(k);
+}
+
+// The last k (1..3) values at x into xb, padded with copies of the first (which
+// leave a minimum and maximum alone); returns the lanes that hold them.
+inline v128_t load_tail(const float* x, size_t k, float* xb) {
+  for (size_t j = 0; j < 4; ++j) xb[j] = x[0];
+  memcpy(xb, x, k * sizeof(float));
+  const int32_t kk = static_cast<int32_t>(k);
+  return wasm_i32x4_gt(wasm_i32x4_splat(kk), wasm_i32x4_make(0, 1, 2, 3));
 }
 
 void histogram_simd128(const float* x, size_t n, double lo, double hi, double inv_width,
                        uint32_t bins, uint64_t* counts) {
-  BinParams p;
-  p.lo = wasm_f64x2_splat(lo);
-  p.hi = wasm_f64x2_splat(hi);
-  p.inv_width = wasm_f64x2_splat(inv_width);
-  p.last = wasm_f64x2_splat(static_cast<double>(bins - 1));
-  p.magic = wasm_v128_or(wasm_f64x2_splat(kMagic), wasm_i32x4_splat(g_opaque_zero));
-  uint32_t buf[kIndexBuffer + 8];
   uint32_t scratch[kScratchBins];
   Counter c = make_counter(bins, scratch, counts);
-  size_t used = 0;
+  const BinParams p = bin_params(lo, hi, inv_width, bins, c);
+  alignas(64) uint32_t words[kBufferWords];
+  IndexBuffer buf(words);
+  const v128_t all = wasm_i32x4_splat(-1);
   size_t i = 0;
-  for (; i + 8 <= n; i += 8) {
-    used = bin4(x + i, p, buf, used);
-    used = bin4(x + i + 4, p, buf, used);
-    if (used >= kIndexBuffer) {
-      count(buf, used, c);
-      used = 0;
-    }
+  for (; i + 16 <= n; i += 16) bin16(x + i, p, buf, c);
+  for (; i + 4 <= n; i += 4) buf.advance(bin4(x + i, all, p, buf.next(c)));
+  if (i < n) {
+    float xb[4];
+    const v128_t in = load_tail(x + i, n - i, xb);
+    buf.advance(bin4(xb, in, p, buf.next(c)));
   }
-  for (; i < n; i += 4) {
-    float xb[4];  // NaN padding is never counted
-    const size_t k = n - i >= 4 ? 4 : n - i;
-    for (size_t j = 0; j < 4; ++j) xb[j] = __builtin_nanf("");
-    memcpy(xb, x + i, k * sizeof(float));
-    used = bin4(xb, p, buf, used);
-  }
-  count(buf, used, c);
+  buf.drain(c);
   finish(c);
+}
+
+// Running min / max of the values seen (pmin(lo, a) is "a < lo ? a : lo", the
+// reference's update), and the OR of the bits of a - a over them: +0 for a finite
+// a, NaN for NaN or +-Inf, so nonzero iff some value was not finite.
+struct Range {
+  v128_t lo, hi, bad;
+};
+
+inline void range4(v128_t a, Range& r) {
+  r.lo = wasm_f32x4_pmin(r.lo, a);
+  r.hi = wasm_f32x4_pmax(r.hi, a);
+  r.bad = wasm_v128_or(r.bad, wasm_f32x4_sub(a, a));
+}
+
+// The smallest / largest of the four floats of v (no NaN among them).
+inline float f32_lanes_min(v128_t v) {
+  const v128_t h = wasm_f32x4_pmin(v, wasm_i32x4_shuffle(v, v, 2, 3, 0, 1));
+  return wasm_f32x4_extract_lane(wasm_f32x4_pmin(h, wasm_i32x4_shuffle(h, h, 1, 0, 3, 2)), 0);
+}
+
+inline float f32_lanes_max(v128_t v) {
+  const v128_t h = wasm_f32x4_pmax(v, wasm_i32x4_shuffle(v, v, 2, 3, 0, 1));
+  return wasm_f32x4_extract_lane(wasm_f32x4_pmax(h, wasm_i32x4_shuffle(h, h, 1, 0, 3, 2)), 0);
+}
+
+bool histogram_range_simd128(const float* x, size_t n, double lo, double hi, double inv_width,
+                             uint32_t bins, uint64_t* counts, float* mn, float* mx) {
+  uint32_t scratch[kScratchBins];
+  Counter c = make_counter(bins, scratch, counts);
+  const BinParams p = bin_params(lo, hi, inv_width, bins, c);
+  alignas(64) uint32_t words[kBufferWords];
+  IndexBuffer buf(words);
+  const v128_t all = wasm_i32x4_splat(-1);
+  Range r = {wasm_f32x4_splat(*mn), wasm_f32x4_splat(*mx), wasm_i32x4_splat(0)};
+  size_t i = 0;
+  for (; i + 16 <= n; i += 16) {
+    for (size_t j = 0; j < 16; j += 4) range4(wasm_v128_load(x + i + j), r);
+    bin16(x + i, p, buf, c);
+  }
+  for (; i + 4 <= n; i += 4) {
+    range4(wasm_v128_load(x + i), r);
+    buf.advance(bin4(x + i, all, p, buf.next(c)));
+  }
+  if (i < n) {
+    float xb[4];
+    const v128_t in = load_tail(x + i, n - i, xb);
+    range4(wasm_v128_load(xb), r);
+    buf.advance(bin4(xb, in, p, buf.next(c)));
+  }
+  buf.drain(c);
+  finish(c);
+  if (wasm_v128_any_true(r.bad)) return true;
+  *mn = f32_lanes_min(r.lo);
+  *mx = f32_lanes_max(r.hi);
+  return false;
 }
 
 }  // namespace
 
-const StatsKernels stats_simd128 = {error_sums_simd128, error_sums_each_simd128, histogram_simd128};
+const StatsKernels stats_simd128 = {error_sums_simd128, error_sums_each_simd128, histogram_simd128,
+                                    histogram_range_simd128};
 
 }  // namespace mp
 

@@ -38,6 +38,12 @@ struct StatsKernels {
   // uses the same double.
   void (*histogram)(const float* x, size_t n, double lo, double hi, double inv_width, uint32_t bins,
                     uint64_t* counts);
+  // histogram() and the range search in one pass: counts[b] += exactly as histogram()
+  // (same bins, values outside [lo, hi] and NaN not counted), and *mn = min(*mn, x[..]),
+  // *mx = max(*mx, x[..]) as QuantKernels::min_max does (the caller initialises them).
+  // Returns true if any element is NaN or +-Inf; counts, *mn and *mx are then unspecified.
+  bool (*histogram_range)(const float* x, size_t n, double lo, double hi, double inv_width, uint32_t bins,
+                          uint64_t* counts, float* mn, float* mx);
 };
 
 extern const StatsKernels stats_scalar;
