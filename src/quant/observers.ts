@@ -20,7 +20,7 @@
  * splits no count: the merged histogram equals the one counted on the final grid
  * in one go, whatever the batches (see HistogramObserver).
  */
-import type { Backend, RangeLayout } from '../backends/backend.js';
+import type { RangeLayout } from '../backends/backend.js';
 import { getBackend } from '../backends/registry.js';
 import { nonFiniteError, rangeError, typeError } from '../errors.js';
 import { roundHalfToEven } from '../backends/reference.js';
