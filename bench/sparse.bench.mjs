@@ -1,9 +1,12 @@
-// npm run bench (third part): pruning masks per backend (best CPU variant and
-// scalar) at 1 Mi and 16 Mi elements: magnitude masks at 50 % and 90 % sparsity
-// (exact k by radix select), threshold masks, applyMask and sparsity.
+// npm run bench (third part): pruning masks and sparse storage per backend (best
+// CPU variant and scalar) at 1 Mi and 16 Mi elements (square matrices): magnitude
+// masks at 50 % and 90 % sparsity (exact k by radix select), threshold masks,
+// structured (ln_structured), block and N:M masks, applyMask, sparsity, and the
+// conversions to and from CSR, bitmask and 2:4 storage of a 90 %-sparse matrix.
 //
-// GB/s counts bytes read + written (magnitudeMask: 4 read per pass, 1 written; the
-// select makes three histogram passes and one mask pass). The yardstick is a
+// GB/s counts the bytes of one read of the input and one write of the output
+// (magnitudeMask: 4 read per pass, 1 written; the select makes three histogram
+// passes and one mask pass). The yardstick is a
 // single-core copy of the same float32 data (4 + 4 bytes an element) in the same run.
 //
 // Options: --sizes=1048576  --quick  --json=path
@@ -65,12 +68,31 @@ for (const n of SIZES) {
       mp.setBackend(backend, { cpu });
       const label = `${backend}/${cpu}`;
       const m90 = mp.magnitudeMask(x, { amount: 0.9 });
+      const side = Math.sqrt(n);
+      const shape = [side, side];
+      const pruned = mp.applyMask(x, m90);
+      const csr = mp.toCSR(pruned, shape);
+      const bitmask = mp.toBitmask(pruned);
+      const nm = mp.applyMask(x, mp.nmMask(x, { n: 2, m: 4 }));
+      const packed = mp.pack24(nm, shape);
       const ops = [
         ['magnitudeMask 50%', 5, () => mp.magnitudeMask(x, { amount: 0.5, out: mask })],
         ['magnitudeMask 90%', 5, () => mp.magnitudeMask(x, { amount: 0.9, out: mask })],
         ['thresholdMask', 5, () => mp.thresholdMask(x, { threshold: 0.02, out: mask })],
         ['applyMask → out', 9, () => mp.applyMask(x, m90, { out })],
         ['sparsity (mask)', 1, () => mp.sparsity(m90)],
+        ['lnStructured rows L2', 5, () => mp.lnStructuredMask(x, { shape, axis: 0, n: 2, amount: 0.5, out: mask })],
+        ['lnStructured cols L1', 5, () => mp.lnStructuredMask(x, { shape, axis: 1, n: 1, amount: 0.5, out: mask })],
+        ['blockMask 1x4 mean 90%', 5, () => mp.blockMask(x, { shape, block: [1, 4], amount: 0.9, out: mask })],
+        ['blockMask 4x1 max 90%', 5, () => mp.blockMask(x, { shape, block: [4, 1], pooling: 'max', amount: 0.9, out: mask })],
+        ['nmMask 2:4 (last axis)', 5, () => mp.nmMask(x, { n: 2, m: 4, out: mask })],
+        ['nmMask 2:4 (axis 0)', 5, () => mp.nmMask(x, { n: 2, m: 4, shape, axis: 0, out: mask })],
+        ['toCSR 90%', 4.8, () => mp.toCSR(pruned, shape)],
+        ['fromCSR 90%', 4.8, () => mp.fromCSR(csr, out)],
+        ['toBitmask 90%', 4.5, () => mp.toBitmask(pruned)],
+        ['fromBitmask 90%', 4.5, () => mp.fromBitmask(bitmask, out)],
+        ['pack24', 6.25, () => mp.pack24(nm, shape)],
+        ['unpack24', 6.25, () => mp.unpack24(packed, out)],
       ];
       for (const [op, bytes, fn] of ops) {
         const sec = measure(fn, n);

@@ -44,6 +44,11 @@ export function rangeError(fn: string, arg: string, expected: string, received: 
   return withCode(new RangeError(`${fn}: ${arg} must be ${expected}, got ${describe(received)}`), 'ERR_MODELPRESS_INVALID_VALUE');
 }
 
+/** rangeError with `received` preformatted (e.g. "more in row 3"). */
+export function rangeErrorText(fn: string, arg: string, expected: string, received: string): RangeError & ModelpressError {
+  return withCode(new RangeError(`${fn}: ${arg} must be ${expected}, got ${received}`), 'ERR_MODELPRESS_INVALID_VALUE');
+}
+
 /** Length or shape disagreement; `received` is preformatted (e.g. "length 7"). */
 export function shapeError(fn: string, arg: string, expected: string, received: string): RangeError & ModelpressError {
   return withCode(new RangeError(`${fn}: ${arg} must be ${expected}, got ${received}`), 'ERR_MODELPRESS_SHAPE_MISMATCH');

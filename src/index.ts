@@ -80,9 +80,51 @@ export {
   globalMagnitudeMaskAsync,
   thresholdMask,
   thresholdMaskAsync,
+  type GlobalMaskOptions,
   type MagnitudeMaskOptions,
   type ThresholdMaskOptions,
 } from './sparse/masks.js';
+export { lnStructuredMask, lnStructuredMaskAsync, sliceNorms, sliceNormsAsync, type LnStructuredOptions, type SliceNormOptions } from './sparse/structured.js';
+export { blockMask, blockMaskAsync, type BlockMaskOptions } from './sparse/block-mask.js';
+export { nmMask, nmMaskAsync, type NMMaskOptions } from './sparse/nm.js';
+export { TaylorImportance, scoreMask, scoreMaskAsync, type TaylorImportanceOptions } from './sparse/importance.js';
+export {
+  constantSparsity,
+  polynomialDecay,
+  type ConstantSparsityOptions,
+  type PolynomialDecayOptions,
+  type PruningSchedule,
+} from './sparse/schedule.js';
+export { IterativePruner, type IterativePrunerOptions } from './sparse/pruner.js';
+export {
+  fromBitmask,
+  fromBitmaskAsync,
+  fromCSR,
+  fromCSRAsync,
+  toBitmask,
+  toBitmaskAsync,
+  toCSR,
+  toCSRAsync,
+  type BitmaskTensor,
+  type CSRMatrix,
+} from './sparse/storage.js';
+export { pack24, pack24Async, unpack24, unpack24Async, type Packed24 } from './sparse/nm24.js';
+export {
+  csrMatMul,
+  csrMatMulAsync,
+  csrMatVec,
+  csrMatVecAsync,
+  denseMatMul,
+  denseMatMulAsync,
+  denseMatVec,
+  denseMatVecAsync,
+  nm24MatMul,
+  nm24MatMulAsync,
+  nm24MatVec,
+  nm24MatVecAsync,
+  sparseByteSize,
+  type ProductOptions,
+} from './sparse/products.js';
 export {
   applyMask,
   applyMaskAsync,

@@ -7,7 +7,10 @@
 #include "../kernels/int4/int4_kernels.h"
 #include "../kernels/qat/qat_kernels.h"
 #include "../kernels/quant/quant_kernels.h"
+#include "../kernels/prune/prune_kernels.h"
+#include "../kernels/sformat/sformat_kernels.h"
 #include "../kernels/sparse/sparse_kernels.h"
+#include "../kernels/spmm/spmm_kernels.h"
 #include "../kernels/stats/stats_kernels.h"
 
 namespace mp {
@@ -22,6 +25,9 @@ struct Variant {
   const Int4Kernels* int4;
   const CodebookKernels* codebook;
   const SparseKernels* sparse;
+  const PruneKernels* prune;
+  const SformatKernels* sformat;
+  const SpmmKernels* spmm;
 };
 
 // The variant in use: the best supported one, unless capped by mp_set_cpu_cap.

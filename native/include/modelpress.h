@@ -244,6 +244,103 @@ MP_API mp_status mp_threshold_mask(const float* x, size_t n, uint32_t t, uint64_
 MP_API mp_status mp_count_nonzero(const uint8_t* m, size_t n, uint64_t* count);
 
 /*
+ * Structured, block, N:M and importance pruning (the prune kernel family).
+ * mp_slice_norm_sums: the norm sums of the slices along the middle axis of a
+ *   [outer, axis_len, inner] tensor: sums[j] (axis_len doubles, the caller
+ *   initialises them to 0) gets, for o = 0, 1, ... in order, the sum over
+ *   x[o, j, 0 .. inner) of |x| (kind 1), x^2 (kind 2) or |x|^p (kind 3, p > 0 and
+ *   finite, a libm-free power), each row summed in 8 lanes (lane l: elements l,
+ *   l+8, ... in order; then ((l0+l1)+(l2+l3))+((l4+l5)+(l6+l7))), all in double;
+ *   kind 4 folds max |x| instead. So the result is the same on every platform.
+ *   NaN: MP_ERR_NON_FINITE with *bad_index its index.
+ * mp_block_pool: the [ceil(rows/bh), ceil(cols/bw)] block scores of a [rows, cols]
+ *   matrix: mode 0 the mean |x| of the block (each column of the block summed over
+ *   its rows in order, then the columns in order, in double, divided by the
+ *   block's element count, rounded to float), mode 1 the max |x|. Edge blocks
+ *   use only the elements they cover. NaN: MP_ERR_NON_FINITE with *bad_index.
+ * mp_expand_block_mask: mask[r, c] = block_mask[r / bh, c / bw].
+ * mp_nm_mask: the N:M mask of a [outer, axis_len, inner] tensor (axis_len a
+ *   multiple of m, 1 <= n <= m <= 256): in every group of m consecutive elements
+ *   along the axis the n largest magnitudes are kept; among equal magnitudes the
+ *   lower index is pruned first. NaN: MP_ERR_NON_FINITE with *bad_index.
+ * mp_taylor_accumulate: score[i] = beta * score[i] + |w[i] * g[i]| in float, each
+ *   operation rounded in that order.
+ */
+MP_API mp_status mp_slice_norm_sums(const float* x, size_t outer, size_t axis_len, size_t inner, uint32_t kind,
+                                    double p, double* sums, size_t* bad_index);
+MP_API mp_status mp_block_pool(const float* x, size_t rows, size_t cols, size_t bh, size_t bw, uint32_t mode,
+                               float* out, size_t* bad_index);
+MP_API mp_status mp_expand_block_mask(const uint8_t* block_mask, size_t rows, size_t cols, size_t bh, size_t bw,
+                                      uint8_t* mask);
+MP_API mp_status mp_nm_mask(const float* x, size_t outer, size_t axis_len, size_t inner, uint32_t n, uint32_t m,
+                            uint8_t* mask, size_t* bad_index);
+MP_API mp_status mp_taylor_accumulate(const float* w, const float* g, size_t n, float beta, float* score);
+
+/*
+ * Sparse storage (the sformat family). "Non-zero" means bits other than +-0 (a
+ * NaN is non-zero and stored); decoding writes +0 where nothing is stored.
+ * mp_count_nonzero_f32: *count += the non-zero elements of x.
+ * mp_csr_count: row_ptr[0] = 0, row_ptr[r + 1] = row_ptr[r] + the non-zeros of row
+ *   r of a [rows, cols] matrix. A total above INT32_MAX is MP_ERR_RANGE.
+ * mp_csr_encode: fills values and col_idx (nnz entries each, nnz = row_ptr[rows])
+ *   with the non-zeros of each row in column order; row_ptr must be mp_csr_count's
+ *   (a row whose count differs is MP_ERR_RANGE with *bad_index = the row).
+ * mp_csr_decode: the dense matrix of a CSR. row_ptr must start at 0, not decrease
+ *   and end at nnz (else MP_ERR_LAYOUT with *bad_index = the first bad row
+ *   pointer); the columns of each row strictly increasing and in [0, cols) (else
+ *   MP_ERR_RANGE with *bad_index = the first bad entry). out is then unspecified.
+ * mp_bitmask_encode: bits (ceil(n/8) bytes, bit i = element i, least significant
+ *   first) and the non-zero values packed in order; *count = how many. More than
+ *   values_len of them is MP_ERR_RANGE (values then unspecified).
+ * mp_bitmask_decode: the inverse; the mask may not select more than values_len
+ *   values (MP_ERR_RANGE).
+ * mp_pack24: 2:4 packing of a [rows, cols] matrix (cols a multiple of 4) along its
+ *   rows: per group of 4, two values (cols/2 per row) and a nibble i0 | i1 << 2
+ *   (ceil(cols/8) bytes per row, low nibble first); a group's two positions are its
+ *   non-zeros, filled up with its lowest other positions. A group with more than
+ *   two non-zeros: MP_ERR_RANGE with *bad_index = its flat group index.
+ * mp_unpack24: the inverse; a nibble without i0 < i1 is MP_ERR_RANGE with
+ *   *bad_index = its flat group index.
+ */
+MP_API mp_status mp_count_nonzero_f32(const float* x, size_t n, uint64_t* count);
+MP_API mp_status mp_csr_count(const float* x, size_t rows, size_t cols, int32_t* row_ptr);
+MP_API mp_status mp_csr_encode(const float* x, size_t rows, size_t cols, const int32_t* row_ptr, float* values,
+                               int32_t* col_idx, size_t* bad_index);
+MP_API mp_status mp_csr_decode(const int32_t* row_ptr, const int32_t* col_idx, const float* values, size_t nnz,
+                               size_t rows, size_t cols, float* out, size_t* bad_index);
+MP_API mp_status mp_bitmask_encode(const float* x, size_t n, uint8_t* bits, float* values, size_t values_len,
+                                   uint64_t* count);
+MP_API mp_status mp_bitmask_decode(const uint8_t* bits, const float* values, size_t values_len, size_t n,
+                                   float* out);
+MP_API mp_status mp_pack24(const float* x, size_t rows, size_t cols, float* values, uint8_t* meta,
+                           size_t* bad_index);
+MP_API mp_status mp_unpack24(const float* values, const uint8_t* meta, size_t rows, size_t cols, float* out,
+                             size_t* bad_index);
+
+/*
+ * Products (the spmm family), fp32, row-major. The sums may run in any order:
+ * each output is within 2 (terms + 1) 2^-24 sum |a_j x_j| of the exact sum.
+ * mp_csr_matvec: y = A x for a CSR A [rows, cols] (row_ptr as mp_csr_decode's,
+ *   else MP_ERR_LAYOUT; a column outside [0, cols) is MP_ERR_RANGE, checked before
+ *   it is used), x of cols elements.
+ * mp_csr_matmul: C = A B with B [cols, k], C [rows, k]; the same checks.
+ * mp_dense_matvec: y = A x, A [rows, cols]. mp_dense_matmul: C = A B, A [rows,
+ *   inner], B [inner, k].
+ * mp_nm24_matvec / mp_nm24_matmul: the same with a 2:4-packed A (mp_pack24's
+ *   layout, cols a multiple of 4).
+ */
+MP_API mp_status mp_csr_matvec(const int32_t* row_ptr, const int32_t* col_idx, const float* values, size_t nnz,
+                               size_t rows, size_t cols, const float* x, float* y);
+MP_API mp_status mp_csr_matmul(const int32_t* row_ptr, const int32_t* col_idx, const float* values, size_t nnz,
+                               size_t rows, size_t cols, const float* b, size_t k, float* c);
+MP_API mp_status mp_dense_matvec(const float* a, size_t rows, size_t cols, const float* x, float* y);
+MP_API mp_status mp_dense_matmul(const float* a, size_t rows, size_t inner, const float* b, size_t k, float* c);
+MP_API mp_status mp_nm24_matvec(const float* values, const uint8_t* meta, size_t rows, size_t cols, const float* x,
+                                float* y);
+MP_API mp_status mp_nm24_matmul(const float* values, const uint8_t* meta, size_t rows, size_t cols, const float* b,
+                                size_t k, float* c);
+
+/*
  * CPU variants. Names: "scalar", "avx2", "avx512", "avx512bf16", "neon", "simd128".
  * mp_compiled_variants: comma-separated, best first, those built into this binary.
  * mp_supported_variants: the subset this CPU and OS can run, best first.

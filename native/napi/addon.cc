@@ -16,6 +16,9 @@ void register_qat(Napi::Env env, Napi::Object exports);
 void register_block(Napi::Env env, Napi::Object exports);
 void register_codebook(Napi::Env env, Napi::Object exports);
 void register_sparse(Napi::Env env, Napi::Object exports);
+void register_prune(Napi::Env env, Napi::Object exports);
+void register_sformat(Napi::Env env, Napi::Object exports);
+void register_spmm(Napi::Env env, Napi::Object exports);
 }  // namespace mp_napi
 
 namespace {
@@ -40,6 +43,9 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   mp_napi::register_block(env, exports);
   mp_napi::register_codebook(env, exports);
   mp_napi::register_sparse(env, exports);
+  mp_napi::register_prune(env, exports);
+  mp_napi::register_sformat(env, exports);
+  mp_napi::register_spmm(env, exports);
   exports.Set("compiledVariants", Napi::Function::New(env, CompiledVariants, "compiledVariants"));
   exports.Set("supportedVariants", Napi::Function::New(env, SupportedVariants, "supportedVariants"));
   exports.Set("cpuVariant", Napi::Function::New(env, CpuVariant, "cpuVariant"));

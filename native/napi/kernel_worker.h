@@ -22,7 +22,7 @@ class KernelWorker : public Napi::AsyncWorker {
   using Run = std::function<mp_status()>;
   using Result = std::function<Napi::Value(Napi::Env)>;
 
-  KernelWorker(Napi::Env env, const char* fn, std::initializer_list<Napi::Object> pinned, Run run, Result result)
+  KernelWorker(Napi::Env env, const char* fn, const std::vector<Napi::Object>& pinned, Run run, Result result)
       : Napi::AsyncWorker(env, fn),
         deferred_(Napi::Promise::Deferred::New(env)),
         fn_(fn),

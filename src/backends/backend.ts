@@ -4,6 +4,8 @@
  * backend only moves data to its kernels and back.
  */
 
+import type { AsyncSparseOps, SparseOps } from './sparse-ops.js';
+
 export type BackendName = 'native' | 'wasm' | 'reference';
 
 /** Matches mp_qtype in the C ABI. */
@@ -69,7 +71,8 @@ export type HalfKind = 'f16' | 'bf16';
 /** What a down-cast lost: [finite values that overflowed to ±Inf, non-zero values that underflowed to ±0, NaNs]. */
 export type CastCounts = [overflowed: number, underflowed: number, nan: number];
 
-export interface Backend {
+/** The quantization and magnitude-pruning kernels, plus SparseOps (sparse-ops.ts). */
+export interface Backend extends SparseOps, AsyncSparseOps {
   readonly name: BackendName;
   /** CPU variant in use ("avx512", "simd128", "scalar", …). */
   cpuVariant(): string;

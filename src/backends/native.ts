@@ -8,8 +8,9 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { nativeStatusError } from '../errors.js';
 import type { Backend, ByteArray, CastCounts, HalfKind, LinearParams, QType4, RangeLayout } from './backend.js';
+import { SPARSE_OP_NAMES, type AsyncSparseOps, type SparseOps } from './sparse-ops.js';
 
-interface Addon {
+interface Addon extends SparseOps, AsyncSparseOps {
   quantizeLinear(x: Float32Array, out: ByteArray, axisLen: number, inner: number, scales: Float32Array, zps: Int32Array, qtype: number, blockSize?: number): number;
   dequantizeLinear(q: ByteArray, out: Float32Array, axisLen: number, inner: number, scales: Float32Array, zps: Int32Array, qtype: number, blockSize?: number): number;
   minMax(x: Float32Array, axisLen: number, inner: number, mins: Float32Array, maxs: Float32Array, blockSize?: number): number;
@@ -108,10 +109,21 @@ function check(fn: string, status: number): void {
   if (status !== 0) throw nativeStatusError(fn, status);
 }
 
+/** The addon's SparseOps functions, which take exactly the backend's arguments. */
+function addonSparseOps(addon: Addon): SparseOps & AsyncSparseOps {
+  const ops: Record<string, unknown> = {};
+  for (const name of SPARSE_OP_NAMES) {
+    ops[name] = addon[name];
+    ops[`${name}Async`] = addon[`${name}Async`];
+  }
+  return ops as unknown as SparseOps & AsyncSparseOps;
+}
+
 export function loadNativeBackend(): Backend {
   const addon = loadAddon();
   const compiled = addon.compiledVariants().split(',');
   return {
+    ...addonSparseOps(addon),
     name: 'native',
     cpuVariant: () => addon.cpuVariant(),
     compiledVariants: () => compiled.slice(),

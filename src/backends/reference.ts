@@ -14,6 +14,10 @@ import { kmeans, lookup, pow2Quantize } from './reference-codebook.js';
 import { countNonzero, digitHistogram, thresholdMask } from './reference-sparse.js';
 import { errorSums, histogram, histogramRange } from './reference-stats.js';
 import { QTYPE_RANGES } from './qtypes.js';
+import { immediateAsync, type SparseOps } from './sparse-ops.js';
+import { blockPool, expandBlockMask, nmMask, sliceNormSums, taylorAccumulate } from './reference-prune.js';
+import { bitmaskDecode, bitmaskEncode, countNonzeroF32, csrCount, csrDecode, csrEncode, pack24, unpack24 } from './reference-sformat.js';
+import { csrMatMul, csrMatVec, denseMatMul, denseMatVec, nm24MatMul, nm24MatVec } from './reference-spmm.js';
 
 /** Round half to even, as ONNX and IEEE roundTiesToEven. */
 export function roundHalfToEven(v: number): number {
@@ -43,7 +47,31 @@ function dequantizeOne(q: number, scale: number, zp: number): number {
   return Math.fround((q - zp) * scale);
 }
 
+const sparseOps: SparseOps = {
+  sliceNormSums,
+  blockPool,
+  expandBlockMask,
+  nmMask,
+  taylorAccumulate,
+  countNonzeroF32,
+  csrCount,
+  csrEncode,
+  csrDecode,
+  bitmaskEncode,
+  bitmaskDecode,
+  pack24,
+  unpack24,
+  csrMatVec,
+  csrMatMul,
+  nm24MatVec,
+  nm24MatMul,
+  denseMatVec,
+  denseMatMul,
+};
+
 export const referenceBackend: Backend = {
+  ...sparseOps,
+  ...immediateAsync(sparseOps),
   name: 'reference',
   cpuVariant: () => 'typescript',
   compiledVariants: () => ['typescript'],

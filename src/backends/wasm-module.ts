@@ -51,6 +51,11 @@ interface Exports {
   _initialize?: () => void;
 }
 
+/** An argument of WasmKernels.whole(): a typed array, a number, or SCRATCH. */
+export type WholeArg = ArrayBufferView | number | typeof SCRATCH;
+/** Stands for a pointer to 8 bytes of scratch: a size_t* or uint64_t* result. */
+export const SCRATCH = Symbol('scratch');
+
 const MP_ERR_NON_FINITE = 6;
 const MP_ERR_RANGE = 8;
 
@@ -417,6 +422,45 @@ export class WasmKernels {
       const s = this.ex.mp_unpack_int4(this.inPtr, this.outPtr, len, qtype);
       if (s !== 0) throw new Error(`modelpress.wasm: mp_unpack_int4 returned status ${s}`);
       o.set(this.u8.subarray(this.outPtr, this.outPtr + len), off);
+    }
+  }
+
+  /**
+   * Calls the C ABI function `fn` on whole arrays: the typed arrays among args are
+   * copied into one allocation in the module (each 8-aligned), numbers pass as
+   * they are, SCRATCH as a pointer to 8 zeroed bytes. The arrays at `outputs` are
+   * copied back. Returns the status and the scratch value (as uint64).
+   */
+  whole(fn: string, args: readonly WholeArg[], outputs: readonly number[]): [status: number, scratch: number] {
+    let bytes = 8;
+    for (const a of args) if (ArrayBuffer.isView(a)) bytes += (a.byteLength + 7) & ~7;
+    const base = this.alloc(bytes);
+    try {
+      const ptrs: number[] = [];
+      let at = base + 8;
+      for (const a of args) {
+        if (ArrayBuffer.isView(a)) {
+          this.u8.set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength), at);
+          ptrs.push(at);
+          at += (a.byteLength + 7) & ~7;
+        } else if (a === SCRATCH) {
+          this.u32[base >> 2] = 0;
+          this.u32[(base >> 2) + 1] = 0;
+          ptrs.push(base);
+        } else {
+          ptrs.push(a);
+        }
+      }
+      const f = (this.ex as unknown as Record<string, (...a: number[]) => number>)[fn];
+      const status = f(...ptrs);
+      this.views();
+      for (const i of outputs) {
+        const a = args[i] as ArrayBufferView;
+        new Uint8Array(a.buffer, a.byteOffset, a.byteLength).set(this.u8.subarray(ptrs[i], ptrs[i] + a.byteLength));
+      }
+      return [status, this.u32[base >> 2] + this.u32[(base >> 2) + 1] * 2 ** 32];
+    } finally {
+      this.ex.free(base);
     }
   }
 

@@ -5,6 +5,8 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { ByteArray, CastCounts, HalfKind, LinearParams, RangeLayout } from './backend.js';
 import { WasmKernels } from './wasm-module.js';
+import type { SparseOpName } from './sparse-ops.js';
+import { wasmSparseOps } from './wasm-sparse.js';
 
 export type WorkerRequest =
   | { id: number; op: 'cap'; cap: string }
@@ -23,7 +25,7 @@ export type WorkerRequest =
  * Kernels run through the generic 'call' op: the worker calls the method on its
  * copies of the arguments and sends every argument back, with the return value.
  */
-export type CallableMethod = 'quantizeGroups' | 'packInt4' | 'unpackInt4' | 'kmeans' | 'lookup' | 'pow2Quantize' | 'histogramRange' | 'digitHistogram' | 'thresholdMask' | 'countNonzero';
+export type CallableMethod = SparseOpName | 'quantizeGroups' | 'packInt4' | 'unpackInt4' | 'kmeans' | 'lookup' | 'pow2Quantize' | 'histogramRange' | 'digitHistogram' | 'thresholdMask' | 'countNonzero';
 
 export interface WorkerReply {
   id: number;
@@ -51,14 +53,15 @@ if (parentPort !== null) {
   const { bytes, cap } = workerData as { bytes: Uint8Array<ArrayBuffer>; cap: string | undefined };
   const kernels = WasmKernels.fromBytesSync(bytes);
   if (cap !== undefined) kernels.setCpuCap(cap);
+  const sparse = wasmSparseOps(kernels);
 
   port.on('message', (req: WorkerRequest) => {
     try {
       if (req.op === 'cap') {
         kernels.setCpuCap(req.cap);
       } else if (req.op === 'call') {
-        const method = kernels[req.method] as (...args: unknown[]) => unknown;
-        const result = method.apply(kernels, req.args);
+        const target = (req.method in sparse ? sparse : kernels) as unknown as Record<string, (...args: unknown[]) => unknown>;
+        const result = target[req.method](...req.args);
         const status = typeof result === 'number' ? result : 0;
         port.postMessage({ id: req.id, status, args: req.args } satisfies WorkerReply, buffersOf(req.args));
       } else if (req.op === 'quantize') {

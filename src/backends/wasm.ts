@@ -10,6 +10,8 @@ import { nativeStatusError } from '../errors.js';
 import type { Backend, ByteArray, LinearParams, RangeLayout } from './backend.js';
 import { WasmKernels } from './wasm-module.js';
 import type { CallableMethod, WorkerReply, WorkerRequest } from './wasm-worker.js';
+import { SPARSE_OP_NAMES, SPARSE_OP_OUTPUTS, type AsyncSparseOps } from './sparse-ops.js';
+import { wasmSparseOps } from './wasm-sparse.js';
 
 const WASM_FILE = fileURLToPath(new URL('../../wasm/modelpress.wasm', import.meta.url));
 
@@ -94,13 +96,20 @@ export function loadWasmBackend(): Backend {
    * Runs kernels[method](...args) in the worker on copies of the arguments; the
    * arguments at `outputs` are copied back (same element type: a byte copy).
    */
-  async function call(method: CallableMethod, args: unknown[], outputs: number[]): Promise<number> {
+  async function call(method: CallableMethod, args: unknown[], outputs: readonly number[]): Promise<number> {
     const sent = args.map((a) => (ArrayBuffer.isView(a) ? own(a as Writable) : a));
     const reply = await worker.run({ op: 'call', method, args: sent });
     for (const i of outputs) (args[i] as Writable).set(reply.args![i] as Writable);
     return reply.status;
   }
+  const sparse = wasmSparseOps(kernels);
+  const sparseAsync: Record<string, unknown> = {};
+  for (const name of SPARSE_OP_NAMES) {
+    sparseAsync[`${name}Async`] = (...args: unknown[]) => call(name, args, SPARSE_OP_OUTPUTS[name]);
+  }
   return {
+    ...sparse,
+    ...(sparseAsync as AsyncSparseOps),
     name: 'wasm',
     cpuVariant: () => kernels.cpuVariant(),
     compiledVariants: () => compiled.slice(),

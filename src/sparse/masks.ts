@@ -10,7 +10,7 @@
  * magnitudes, and among equal magnitudes the lower index first (see select.ts).
  */
 import { getBackend } from '../backends/registry.js';
-import { nanError, rangeError, typeError } from '../errors.js';
+import { nanError, rangeError, shapeError, typeError } from '../errors.js';
 import { roundHalfToEven } from '../backends/reference.js';
 import { checkFloat32Array, checkOptions, checkOut } from '../validate.js';
 import { prune, pruneAsync } from './select.js';
@@ -25,7 +25,7 @@ export interface MagnitudeMaskOptions {
 }
 
 /** How many of n elements to prune. */
-function prunedCount(fn: string, o: Record<string, unknown>, n: number): number {
+export function prunedCount(fn: string, o: Record<string, unknown>, n: number): number {
   if ((o.amount === undefined) === (o.count === undefined)) {
     throw typeError(fn, 'options', 'an object with either amount (a fraction) or count', o);
   }
@@ -39,8 +39,8 @@ function prunedCount(fn: string, o: Record<string, unknown>, n: number): number 
   return c;
 }
 
-function planMask(fn: string, xArg: unknown, optionsArg: unknown) {
-  const x = checkFloat32Array(fn, 'x', xArg);
+function planMask(fn: string, arg: string, xArg: unknown, optionsArg: unknown) {
+  const x = checkFloat32Array(fn, arg, xArg);
   const o = checkOptions(fn, optionsArg);
   const k = prunedCount(fn, o, x.length);
   const mask = checkOut(fn, o.out, Uint8Array, x.length) ?? new Uint8Array(x.length);
@@ -53,26 +53,55 @@ function planMask(fn: string, xArg: unknown, optionsArg: unknown) {
  * the largest magnitudes.
  */
 export function magnitudeMask(x: Float32Array, options: MagnitudeMaskOptions): Uint8Array {
-  const p = planMask('magnitudeMask', x, options);
-  if (p.x.length > 0) prune(getBackend(), 'magnitudeMask', ['x'], [p.x], [p.mask], p.k);
+  return maskByMagnitude('magnitudeMask', 'x', x, options);
+}
+
+/** magnitudeMask under another function and argument name (for the error messages). */
+export function maskByMagnitude(fn: string, arg: string, x: unknown, options: unknown): Uint8Array {
+  const p = planMask(fn, arg, x, options);
+  if (p.x.length > 0) prune(getBackend(), fn, [arg], [p.x], [p.mask], p.k);
+  return p.mask;
+}
+
+export async function maskByMagnitudeAsync(fn: string, arg: string, x: unknown, options: unknown): Promise<Uint8Array> {
+  const p = planMask(fn, arg, x, options);
+  if (p.x.length > 0) await pruneAsync(getBackend(), fn, [arg], [p.x], [p.mask], p.k);
   return p.mask;
 }
 
 /** magnitudeMask() off the JS thread. Do not modify x until the promise settles. */
-export async function magnitudeMaskAsync(x: Float32Array, options: MagnitudeMaskOptions): Promise<Uint8Array> {
-  const p = planMask('magnitudeMaskAsync', x, options);
-  if (p.x.length > 0) await pruneAsync(getBackend(), 'magnitudeMaskAsync', ['x'], [p.x], [p.mask], p.k);
-  return p.mask;
+export function magnitudeMaskAsync(x: Float32Array, options: MagnitudeMaskOptions): Promise<Uint8Array> {
+  return maskByMagnitudeAsync('magnitudeMaskAsync', 'x', x, options);
+}
+
+export interface GlobalMaskOptions {
+  amount?: number;
+  count?: number;
+  /**
+   * Importance scores to rank by instead of the tensors' magnitudes (torch's
+   * importance_scores): one Float32Array per tensor, of its length.
+   */
+  scores?: Float32Array[];
 }
 
 function planGlobal(fn: string, tensorsArg: unknown, optionsArg: unknown) {
   if (!Array.isArray(tensorsArg) || tensorsArg.length === 0) throw typeError(fn, 'tensors', 'a non-empty array of Float32Arrays', tensorsArg);
-  const tensors = tensorsArg.map((t, i) => checkFloat32Array(fn, `tensors[${i}]`, t));
+  let tensors = tensorsArg.map((t, i) => checkFloat32Array(fn, `tensors[${i}]`, t));
+  let names = tensors.map((_, i) => `tensors[${i}]`);
   const o = checkOptions(fn, optionsArg);
+  if (o.scores !== undefined) {
+    const s = o.scores;
+    if (!Array.isArray(s) || s.length !== tensors.length) throw typeError(fn, 'scores', `an array of ${tensors.length} Float32Arrays`, s);
+    tensors = s.map((t, i) => {
+      const a = checkFloat32Array(fn, `scores[${i}]`, t);
+      if (a.length !== tensors[i].length) throw shapeError(fn, `scores[${i}]`, `of length ${tensors[i].length}`, `length ${a.length}`);
+      return a;
+    });
+    names = tensors.map((_, i) => `scores[${i}]`);
+  }
   const total = tensors.reduce((s, t) => s + t.length, 0);
   const k = prunedCount(fn, o, total);
   const masks = tensors.map((t) => new Uint8Array(t.length));
-  const names = tensors.map((_, i) => `tensors[${i}]`);
   return { tensors, masks, names, k };
 }
 
@@ -80,15 +109,15 @@ function planGlobal(fn: string, tensorsArg: unknown, optionsArg: unknown) {
  * Global magnitude pruning across tensors (torch global_unstructured with
  * L1Unstructured): the k smallest magnitudes of all tensors together are pruned;
  * among equal magnitudes the earlier tensor, then the lower index, goes first.
- * Returns one mask per tensor.
+ * With `scores`, those rank instead of the magnitudes. Returns one mask per tensor.
  */
-export function globalMagnitudeMask(tensors: Float32Array[], options: Omit<MagnitudeMaskOptions, 'out'>): Uint8Array[] {
+export function globalMagnitudeMask(tensors: Float32Array[], options: GlobalMaskOptions): Uint8Array[] {
   const p = planGlobal('globalMagnitudeMask', tensors, options);
   prune(getBackend(), 'globalMagnitudeMask', p.names, p.tensors, p.masks, p.k);
   return p.masks;
 }
 
-export async function globalMagnitudeMaskAsync(tensors: Float32Array[], options: Omit<MagnitudeMaskOptions, 'out'>): Promise<Uint8Array[]> {
+export async function globalMagnitudeMaskAsync(tensors: Float32Array[], options: GlobalMaskOptions): Promise<Uint8Array[]> {
   const p = planGlobal('globalMagnitudeMaskAsync', tensors, options);
   await pruneAsync(getBackend(), 'globalMagnitudeMaskAsync', p.names, p.tensors, p.masks, p.k);
   return p.masks;

@@ -18,7 +18,7 @@ const PASSES: readonly Omit<DigitPass, 'prefix'>[] = [
   { shift: 0, bits: 9 },
 ];
 
-type Request =
+export type Request =
   | { op: 'histogram'; x: Float32Array; pass: DigitPass; counts: Float64Array }
   | { op: 'mask'; x: Float32Array; t: number; ties: number; mask: Uint8Array };
 
@@ -53,16 +53,16 @@ function* maskSteps(tensors: Float32Array[], masks: Uint8Array[], s: Selection):
   for (let i = 0; i < tensors.length; i++) ties = yield { op: 'mask', x: tensors[i], t: s.t, ties, mask: masks[i] };
 }
 
-function* pruneSteps(fn: string, names: string[], tensors: Float32Array[], masks: Uint8Array[], k: number): Generator<Request, void, number> {
+export function* pruneSteps(fn: string, names: string[], tensors: Float32Array[], masks: Uint8Array[], k: number): Generator<Request, void, number> {
   const s = yield* selectSteps(fn, names, tensors, k);
   yield* maskSteps(tensors, masks, s);
 }
 
-function runSync(b: Backend, r: Request): number {
+export function runSync(b: Backend, r: Request): number {
   return r.op === 'histogram' ? b.digitHistogram(r.x, r.pass, r.counts) : b.thresholdMask(r.x, r.t, r.ties, r.mask);
 }
 
-function runAsync(b: Backend, r: Request): Promise<number> {
+export function runAsync(b: Backend, r: Request): Promise<number> {
   return r.op === 'histogram' ? b.digitHistogramAsync(r.x, r.pass, r.counts) : b.thresholdMaskAsync(r.x, r.t, r.ties, r.mask);
 }
 
