@@ -15,6 +15,7 @@
         "native/napi/prune.cc",
         "native/napi/sformat.cc",
         "native/napi/spmm.cc",
+        "native/napi/distill.cc",
         "native/napi/output_pages.cc",
         "native/dispatch/cpu_features.cc",
         "native/dispatch/variants.cc",
@@ -29,6 +30,7 @@
         "native/dispatch/prune_abi.cc",
         "native/dispatch/sformat_abi.cc",
         "native/dispatch/spmm_abi.cc",
+        "native/dispatch/distill_abi.cc",
         "native/kernels/cast/ref.cc",
         "native/kernels/cast/avx2.cc",
         "native/kernels/cast/avx512.cc",
@@ -68,7 +70,11 @@
         "native/kernels/spmm/ref.cc",
         "native/kernels/spmm/avx2.cc",
         "native/kernels/spmm/avx512.cc",
-        "native/kernels/spmm/neon.cc"
+        "native/kernels/spmm/neon.cc",
+        "native/kernels/distill/ref.cc",
+        "native/kernels/distill/avx2.cc",
+        "native/kernels/distill/avx512.cc",
+        "native/kernels/distill/neon.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS"],

@@ -9,7 +9,7 @@
 // passes and one mask pass). The yardstick is a
 // single-core copy of the same float32 data (4 + 4 bytes an element) in the same run.
 //
-// Options: --sizes=1048576  --quick  --json=path
+// Options: --sizes=1048576  --backends=native  --quick  --json=path
 import { cpus, totalmem } from 'node:os';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import * as mp from '../dist/index.js';
@@ -57,7 +57,7 @@ for (const n of SIZES) {
   console.log('  target            op                       ms/call   Melem/s    GB/s  % copy');
   const mask = new Uint8Array(n);
   const out = new Float32Array(n);
-  for (const backend of ['native', 'wasm']) {
+  for (const backend of args.backends ? String(args.backends).split(',') : ['native', 'wasm']) {
     try {
       mp.setBackend(backend);
     } catch {

@@ -108,6 +108,34 @@ export {
   type BitmaskTensor,
   type CSRMatrix,
 } from './sparse/storage.js';
+export { softmax, softmaxAsync, logSoftmax, logSoftmaxAsync, type SoftmaxOptions } from './distill/softmax.js';
+export {
+  kdLoss,
+  kdLossAsync,
+  softCrossEntropy,
+  softCrossEntropyAsync,
+  hintonLoss,
+  hintonLossAsync,
+  type HintonLossOptions,
+  type HintonLossResult,
+  type KDLossOptions,
+  type SoftCrossEntropyOptions,
+  type Teacher,
+  type TopKTeacher,
+} from './distill/kd.js';
+export { crossEntropy, crossEntropyAsync, type CrossEntropyOptions } from './distill/ce.js';
+export {
+  attentionTransferLoss,
+  attentionTransferLossAsync,
+  cosineLoss,
+  cosineLossAsync,
+  mseLoss,
+  mseLossAsync,
+  type AttentionTransferOptions,
+  type CosineLossOptions,
+  type MSELossOptions,
+} from './distill/features.js';
+export type { LossResult, Reduction } from './distill/common.js';
 export { pack24, pack24Async, unpack24, unpack24Async, type Packed24 } from './sparse/nm24.js';
 export {
   csrMatMul,

@@ -1,7 +1,8 @@
 /**
  * The README's runnable examples: `npm run demo` (the Quick start's main job) and
- * examples/calibrate.mjs (the worked calibration example) run and print what the
- * README shows.
+ * examples/calibrate.mjs (the worked calibration example) and
+ * examples/distill/train.ts (distillation in TensorFlow.js) run and print what the
+ * READMEs show.
  */
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -28,4 +29,14 @@ describe('README examples', () => {
     expect(lines[1]).toMatch(/^entropy {2}scale 0\.1150/);
     expect(body[1]).toBeGreaterThan(body[0] + 10);
   });
+
+  it('examples/distill/train.ts: the distilled student beats the one trained on labels alone', () => {
+    const tsx = fileURLToPath(new URL('../node_modules/tsx/dist/cli.mjs', import.meta.url));
+    const out = execFileSync(process.execPath, [tsx, 'examples/distill/train.ts'], { cwd: root, encoding: 'utf8', timeout: 180_000 });
+    const acc = (who: string) => Number(new RegExp(`${who}: +test accuracy ([\\d.]+) %`).exec(out)![1]);
+    // The run is deterministic, but its last digits depend on the CPU variant's float sums,
+    // so the test asserts what the README claims rather than the exact figures.
+    expect(acc('examples\\)')).toBeGreaterThan(60);
+    expect(acc('distilled')).toBeGreaterThan(acc('labels only') + 10);
+  }, 200_000);
 });

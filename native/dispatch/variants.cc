@@ -26,22 +26,22 @@ const Variant kVariants[] = {
 #if defined(__x86_64__) || defined(_M_X64)
     // avx512bf16 differs from avx512 only in the fp32 -> bf16 cast.
     {"avx512bf16", has_avx512bf16, &quant_avx512, &cast_avx512bf16, &stats_avx512, &qat_avx512, &int4_avx512, &codebook_avx512, &sparse_avx512,
-     &prune_avx512, &sformat_avx512, &spmm_avx512},
+     &prune_avx512, &sformat_avx512, &spmm_avx512, &distill_avx512},
     {"avx512", has_avx512, &quant_avx512, &cast_avx512, &stats_avx512, &qat_avx512, &int4_avx512, &codebook_avx512, &sparse_avx512,
-     &prune_avx512, &sformat_avx512, &spmm_avx512},
+     &prune_avx512, &sformat_avx512, &spmm_avx512, &distill_avx512},
     {"avx2", has_avx2, &quant_avx2, &cast_avx2, &stats_avx2, &qat_avx2, &int4_avx2, &codebook_avx2, &sparse_avx2,
-     &prune_avx2, &sformat_avx2, &spmm_avx2},
+     &prune_avx2, &sformat_avx2, &spmm_avx2, &distill_avx2},
 #endif
 #if defined(__aarch64__)
     {"neon", has_neon, &quant_neon, &cast_neon, &stats_neon, &qat_neon, &int4_neon, &codebook_neon, &sparse_neon,
-     &prune_neon, &sformat_neon, &spmm_neon},
+     &prune_neon, &sformat_neon, &spmm_neon, &distill_neon},
 #endif
 #if defined(__wasm_simd128__)
     {"simd128", always, &quant_simd128, &cast_simd128, &stats_simd128, &qat_simd128, &int4_simd128, &codebook_simd128, &sparse_simd128,
-     &prune_simd128, &sformat_simd128, &spmm_simd128},
+     &prune_simd128, &sformat_simd128, &spmm_simd128, &distill_simd128},
 #endif
     {"scalar", always, &quant_scalar, &cast_scalar, &stats_scalar, &qat_scalar, &int4_scalar, &codebook_scalar, &sparse_scalar,
-     &prune_scalar, &sformat_scalar, &spmm_scalar},
+     &prune_scalar, &sformat_scalar, &spmm_scalar, &distill_scalar},
 };
 constexpr size_t kCount = sizeof(kVariants) / sizeof(kVariants[0]);
 

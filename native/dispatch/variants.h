@@ -4,6 +4,7 @@
 
 #include "../kernels/cast/cast_kernels.h"
 #include "../kernels/codebook/codebook_kernels.h"
+#include "../kernels/distill/distill_kernels.h"
 #include "../kernels/int4/int4_kernels.h"
 #include "../kernels/qat/qat_kernels.h"
 #include "../kernels/quant/quant_kernels.h"
@@ -28,6 +29,7 @@ struct Variant {
   const PruneKernels* prune;
   const SformatKernels* sformat;
   const SpmmKernels* spmm;
+  const DistillKernels* distill;
 };
 
 // The variant in use: the best supported one, unless capped by mp_set_cpu_cap.

@@ -341,6 +341,44 @@ MP_API mp_status mp_nm24_matmul(const float* values, const uint8_t* meta, size_t
                                 size_t k, float* c);
 
 /*
+ * Distillation (the distill family), on row-major [rows, cols] logits. Float
+ * results: exp and log are each variant's own (a few ULP), sums run in double.
+ * Losses are per row (double); gradients are ADDED to grad (the caller zeroes it);
+ * an optional output may be NULL.
+ * mp_softmax_rows: out = softmax (log_out 0) or log-softmax (1) of z * inv_t per
+ *   row, stably (the row max subtracted). inv_t > 0 and finite (else MP_ERR_RANGE).
+ * mp_kl_rows: q = softmax(s * inv_t); p = softmax(t * inv_t), or t itself when
+ *   teacher_probs is 1 (entries >= 0). kl[r] = sum over p > 0 of p (log p - log q),
+ *   ce[r] = -sum over p > 0 of p log q, grad += grad_scale * (q * sum(p) - p).
+ * mp_kl_topk_rows: the same against a teacher given as k (class, probability)
+ *   pairs per row (idx, p: [rows, k]) with rest[r] spread evenly over the other
+ *   classes; an index outside [0, cols) is MP_ERR_RANGE with *bad_row.
+ * mp_ce_rows: hard-label cross-entropy with label smoothing eps in [0, 1]:
+ *   loss[r] = -(1 - eps) log q_y - (eps / cols) sum log q (0 where labels[r] ==
+ *   ignore), grad += grad_scale * (q - (1 - eps) onehot(y) - eps / cols); a label
+ *   neither ignore nor in [0, cols) is MP_ERR_RANGE with *bad_row.
+ * mp_sq_diff: *sum = sum (s - t)^2, grad += grad_scale * (s - t).
+ * mp_cosine_rows: loss[r] = 1 - s.t / (max(|s|, eps) max(|t|, eps)), grad +=
+ *   grad_scale * its derivative in s. eps > 0.
+ * mp_channel_mean_sq: out[b, i] = mean over c of a[b, c, i]^2 (a: [batch,
+ *   channels, spatial]). mp_scale_by_map: grad[b, c, i] += g[b, i] * a[b, c, i].
+ */
+MP_API mp_status mp_softmax_rows(const float* z, size_t rows, size_t cols, float inv_t, int log_out, float* out);
+MP_API mp_status mp_kl_rows(const float* s, const float* t, size_t rows, size_t cols, float inv_t, int teacher_probs,
+                            float grad_scale, double* kl, double* ce, float* grad);
+MP_API mp_status mp_kl_topk_rows(const float* s, const int32_t* idx, const float* p, const float* rest, size_t rows,
+                                 size_t cols, size_t k, float inv_t, float grad_scale, double* kl, double* ce,
+                                 float* grad, size_t* bad_row);
+MP_API mp_status mp_ce_rows(const float* s, const int32_t* labels, size_t rows, size_t cols, int32_t ignore, float eps,
+                            float grad_scale, double* loss, float* grad, size_t* bad_row);
+MP_API mp_status mp_sq_diff(const float* s, const float* t, size_t n, float grad_scale, float* grad, double* sum);
+MP_API mp_status mp_cosine_rows(const float* s, const float* t, size_t rows, size_t cols, float eps, float grad_scale,
+                                double* loss, float* grad);
+MP_API mp_status mp_channel_mean_sq(const float* a, size_t batch, size_t channels, size_t spatial, float* out);
+MP_API mp_status mp_scale_by_map(const float* a, const float* g, size_t batch, size_t channels, size_t spatial,
+                                 float* grad);
+
+/*
  * CPU variants. Names: "scalar", "avx2", "avx512", "avx512bf16", "neon", "simd128".
  * mp_compiled_variants: comma-separated, best first, those built into this binary.
  * mp_supported_variants: the subset this CPU and OS can run, best first.

@@ -19,6 +19,7 @@ void register_sparse(Napi::Env env, Napi::Object exports);
 void register_prune(Napi::Env env, Napi::Object exports);
 void register_sformat(Napi::Env env, Napi::Object exports);
 void register_spmm(Napi::Env env, Napi::Object exports);
+void register_distill(Napi::Env env, Napi::Object exports);
 }  // namespace mp_napi
 
 namespace {
@@ -46,6 +47,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   mp_napi::register_prune(env, exports);
   mp_napi::register_sformat(env, exports);
   mp_napi::register_spmm(env, exports);
+  mp_napi::register_distill(env, exports);
   exports.Set("compiledVariants", Napi::Function::New(env, CompiledVariants, "compiledVariants"));
   exports.Set("supportedVariants", Napi::Function::New(env, SupportedVariants, "supportedVariants"));
   exports.Set("cpuVariant", Napi::Function::New(env, CpuVariant, "cpuVariant"));

@@ -16,7 +16,7 @@ OUT=$(mktemp -d "${TMPDIR:-/tmp}/mp_kernel_test.XXXXXX")
 trap 'rm -rf "$OUT"' EXIT
 
 # Every kernel family under native/kernels/ with a variant test.
-FAMILIES="quant cast stats qat int4 codebook sparse prune sformat spmm"
+FAMILIES="quant cast stats qat int4 codebook sparse prune sformat spmm distill"
 FLAGS="-std=c++17 -fno-strict-aliasing -ffp-contract=off -Wall -Wextra -I native/include"
 SAN="-O2 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer"
 

@@ -4,6 +4,7 @@
  * backend only moves data to its kernels and back.
  */
 
+import type { AsyncDistillOps, DistillOps } from './distill-ops.js';
 import type { AsyncSparseOps, SparseOps } from './sparse-ops.js';
 
 export type BackendName = 'native' | 'wasm' | 'reference';
@@ -71,8 +72,8 @@ export type HalfKind = 'f16' | 'bf16';
 /** What a down-cast lost: [finite values that overflowed to ±Inf, non-zero values that underflowed to ±0, NaNs]. */
 export type CastCounts = [overflowed: number, underflowed: number, nan: number];
 
-/** The quantization and magnitude-pruning kernels, plus SparseOps (sparse-ops.ts). */
-export interface Backend extends SparseOps, AsyncSparseOps {
+/** The quantization and magnitude-pruning kernels, plus SparseOps (sparse-ops.ts) and DistillOps (distill-ops.ts). */
+export interface Backend extends SparseOps, AsyncSparseOps, DistillOps, AsyncDistillOps {
   readonly name: BackendName;
   /** CPU variant in use ("avx512", "simd128", "scalar", …). */
   cpuVariant(): string;

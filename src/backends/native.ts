@@ -8,9 +8,10 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { nativeStatusError } from '../errors.js';
 import type { Backend, ByteArray, CastCounts, HalfKind, LinearParams, QType4, RangeLayout } from './backend.js';
+import { DISTILL_OP_OUTPUTS, type AsyncDistillOps, type DistillOps } from './distill-ops.js';
 import { SPARSE_OP_NAMES, type AsyncSparseOps, type SparseOps } from './sparse-ops.js';
 
-interface Addon extends SparseOps, AsyncSparseOps {
+interface Addon extends SparseOps, AsyncSparseOps, DistillOps, AsyncDistillOps {
   quantizeLinear(x: Float32Array, out: ByteArray, axisLen: number, inner: number, scales: Float32Array, zps: Int32Array, qtype: number, blockSize?: number): number;
   dequantizeLinear(q: ByteArray, out: Float32Array, axisLen: number, inner: number, scales: Float32Array, zps: Int32Array, qtype: number, blockSize?: number): number;
   minMax(x: Float32Array, axisLen: number, inner: number, mins: Float32Array, maxs: Float32Array, blockSize?: number): number;
@@ -109,14 +110,14 @@ function check(fn: string, status: number): void {
   if (status !== 0) throw nativeStatusError(fn, status);
 }
 
-/** The addon's SparseOps functions, which take exactly the backend's arguments. */
-function addonSparseOps(addon: Addon): SparseOps & AsyncSparseOps {
+/** The addon's SparseOps and DistillOps functions, which take exactly the backend's arguments. */
+function addonSparseOps(addon: Addon): SparseOps & AsyncSparseOps & DistillOps & AsyncDistillOps {
   const ops: Record<string, unknown> = {};
-  for (const name of SPARSE_OP_NAMES) {
+  for (const name of [...SPARSE_OP_NAMES, ...(Object.keys(DISTILL_OP_OUTPUTS) as (keyof DistillOps)[])]) {
     ops[name] = addon[name];
     ops[`${name}Async`] = addon[`${name}Async`];
   }
-  return ops as unknown as SparseOps & AsyncSparseOps;
+  return ops as unknown as SparseOps & AsyncSparseOps & DistillOps & AsyncDistillOps;
 }
 
 export function loadNativeBackend(): Backend {

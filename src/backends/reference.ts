@@ -15,6 +15,8 @@ import { countNonzero, digitHistogram, thresholdMask } from './reference-sparse.
 import { errorSums, histogram, histogramRange } from './reference-stats.js';
 import { QTYPE_RANGES } from './qtypes.js';
 import { immediateAsync, type SparseOps } from './sparse-ops.js';
+import { DISTILL_OP_OUTPUTS, type AsyncDistillOps } from './distill-ops.js';
+import { referenceDistillOps } from './reference-distill.js';
 import { blockPool, expandBlockMask, nmMask, sliceNormSums, taylorAccumulate } from './reference-prune.js';
 import { bitmaskDecode, bitmaskEncode, countNonzeroF32, csrCount, csrDecode, csrEncode, pack24, unpack24 } from './reference-sformat.js';
 import { csrMatMul, csrMatVec, denseMatMul, denseMatVec, nm24MatMul, nm24MatVec } from './reference-spmm.js';
@@ -69,9 +71,21 @@ const sparseOps: SparseOps = {
   denseMatMul,
 };
 
+/** The Promise forms of the distill ops: the synchronous ones, run in turn. */
+function distillAsync(): AsyncDistillOps {
+  const out: Record<string, unknown> = {};
+  for (const name of Object.keys(DISTILL_OP_OUTPUTS) as (keyof typeof DISTILL_OP_OUTPUTS)[]) {
+    const f = referenceDistillOps[name] as (...a: unknown[]) => number;
+    out[`${name}Async`] = async (...a: unknown[]) => f(...a);
+  }
+  return out as AsyncDistillOps;
+}
+
 export const referenceBackend: Backend = {
   ...sparseOps,
   ...immediateAsync(sparseOps),
+  ...referenceDistillOps,
+  ...distillAsync(),
   name: 'reference',
   cpuVariant: () => 'typescript',
   compiledVariants: () => ['typescript'],

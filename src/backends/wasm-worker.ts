@@ -7,6 +7,8 @@ import type { ByteArray, CastCounts, HalfKind, LinearParams, RangeLayout } from 
 import { WasmKernels } from './wasm-module.js';
 import type { SparseOpName } from './sparse-ops.js';
 import { wasmSparseOps } from './wasm-sparse.js';
+import type { DistillOpName } from './distill-ops.js';
+import { wasmDistillOps } from './wasm-distill.js';
 
 export type WorkerRequest =
   | { id: number; op: 'cap'; cap: string }
@@ -25,7 +27,7 @@ export type WorkerRequest =
  * Kernels run through the generic 'call' op: the worker calls the method on its
  * copies of the arguments and sends every argument back, with the return value.
  */
-export type CallableMethod = SparseOpName | 'quantizeGroups' | 'packInt4' | 'unpackInt4' | 'kmeans' | 'lookup' | 'pow2Quantize' | 'histogramRange' | 'digitHistogram' | 'thresholdMask' | 'countNonzero';
+export type CallableMethod = SparseOpName | DistillOpName | 'quantizeGroups' | 'packInt4' | 'unpackInt4' | 'kmeans' | 'lookup' | 'pow2Quantize' | 'histogramRange' | 'digitHistogram' | 'thresholdMask' | 'countNonzero';
 
 export interface WorkerReply {
   id: number;
@@ -53,7 +55,7 @@ if (parentPort !== null) {
   const { bytes, cap } = workerData as { bytes: Uint8Array<ArrayBuffer>; cap: string | undefined };
   const kernels = WasmKernels.fromBytesSync(bytes);
   if (cap !== undefined) kernels.setCpuCap(cap);
-  const sparse = wasmSparseOps(kernels);
+  const sparse = { ...wasmSparseOps(kernels), ...wasmDistillOps(kernels) };
 
   port.on('message', (req: WorkerRequest) => {
     try {

@@ -12,6 +12,8 @@ import { WasmKernels } from './wasm-module.js';
 import type { CallableMethod, WorkerReply, WorkerRequest } from './wasm-worker.js';
 import { SPARSE_OP_NAMES, SPARSE_OP_OUTPUTS, type AsyncSparseOps } from './sparse-ops.js';
 import { wasmSparseOps } from './wasm-sparse.js';
+import { DISTILL_OP_OUTPUTS, type AsyncDistillOps, type DistillOpName } from './distill-ops.js';
+import { wasmDistillOps } from './wasm-distill.js';
 
 const WASM_FILE = fileURLToPath(new URL('../../wasm/modelpress.wasm', import.meta.url));
 
@@ -107,9 +109,13 @@ export function loadWasmBackend(): Backend {
   for (const name of SPARSE_OP_NAMES) {
     sparseAsync[`${name}Async`] = (...args: unknown[]) => call(name, args, SPARSE_OP_OUTPUTS[name]);
   }
+  for (const name of Object.keys(DISTILL_OP_OUTPUTS) as DistillOpName[]) {
+    sparseAsync[`${name}Async`] = (...args: unknown[]) => call(name, args, DISTILL_OP_OUTPUTS[name]);
+  }
   return {
     ...sparse,
-    ...(sparseAsync as AsyncSparseOps),
+    ...wasmDistillOps(kernels),
+    ...(sparseAsync as AsyncSparseOps & AsyncDistillOps),
     name: 'wasm',
     cpuVariant: () => kernels.cpuVariant(),
     compiledVariants: () => compiled.slice(),

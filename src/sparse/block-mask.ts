@@ -12,7 +12,7 @@
 import { getBackend } from '../backends/registry.js';
 import { nanError, rangeError, typeError } from '../errors.js';
 import { checkFloat32Array, checkOptions, checkOut, checkShape } from '../validate.js';
-import { call, run, runAsync, type Steps } from './drive.js';
+import { call, run, runAsync, type Steps } from '../drive.js';
 import { prunedCount } from './masks.js';
 import { pruneSteps } from './select.js';
 

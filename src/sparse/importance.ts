@@ -8,7 +8,7 @@
 import { getBackend } from '../backends/registry.js';
 import { rangeError, shapeError } from '../errors.js';
 import { checkFloat32Array, checkOptions } from '../validate.js';
-import { call, run, runAsync, type Steps } from './drive.js';
+import { call, run, runAsync, type Steps } from '../drive.js';
 import { maskByMagnitude, maskByMagnitudeAsync, type MagnitudeMaskOptions } from './masks.js';
 
 export interface TaylorImportanceOptions {

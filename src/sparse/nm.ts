@@ -6,7 +6,7 @@
 import { getBackend } from '../backends/registry.js';
 import { nanError, rangeError, shapeError } from '../errors.js';
 import { checkAxis, checkFloat32Array, checkOptions, checkOut, checkShape } from '../validate.js';
-import { call, run, runAsync, type Steps } from './drive.js';
+import { call, run, runAsync, type Steps } from '../drive.js';
 
 export interface NMMaskOptions {
   /** Weights kept per group (1 ≤ n ≤ m). */

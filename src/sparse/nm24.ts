@@ -9,7 +9,7 @@
 import { getBackend } from '../backends/registry.js';
 import { rangeErrorText, shapeError, typeError } from '../errors.js';
 import { checkFloat32Array, checkOut, checkShape } from '../validate.js';
-import { call, run, runAsync, type Steps } from './drive.js';
+import { call, run, runAsync, type Steps } from '../drive.js';
 
 export interface Packed24 {
   shape: [rows: number, cols: number];

@@ -7,7 +7,7 @@
 import { getBackend } from '../backends/registry.js';
 import { rangeError, shapeError } from '../errors.js';
 import { checkFloat32Array, checkOptions, checkOut, checkShape } from '../validate.js';
-import { call, run, runAsync, type Steps } from './drive.js';
+import { call, run, runAsync, type Steps } from '../drive.js';
 import { checkPacked24, type Packed24 } from './nm24.js';
 import { checkCSR, type CSRMatrix } from './storage.js';
 

@@ -13,7 +13,7 @@
 import { getBackend } from '../backends/registry.js';
 import { rangeError, shapeError, typeError } from '../errors.js';
 import { checkFloat32Array, checkOut, checkShape } from '../validate.js';
-import { call, run, runAsync, type Steps } from './drive.js';
+import { call, run, runAsync, type Steps } from '../drive.js';
 
 export interface CSRMatrix {
   shape: [rows: number, cols: number];

@@ -13,7 +13,7 @@ import { getBackend } from '../backends/registry.js';
 import { NORM_L1, NORM_L2, NORM_LP, NORM_MAX, type NormKind } from '../backends/sparse-ops.js';
 import { nanError, rangeError } from '../errors.js';
 import { checkAxis, checkFloat32Array, checkOptions, checkOut, checkShape } from '../validate.js';
-import { call, run, runAsync, type Steps } from './drive.js';
+import { call, run, runAsync, type Steps } from '../drive.js';
 import { prunedCount } from './masks.js';
 
 export interface SliceNormOptions {

@@ -1,18 +1,21 @@
 /**
- * Each sparse operation is written once, as a generator of backend calls, and
+ * Each sparse and distillation operation is written once, as a generator of backend calls, and
  * run by a synchronous or an asynchronous driver: both forms take the same steps
  * and only differ in how a call is awaited (see select.ts for the same idea).
  */
-import type { Backend } from '../backends/backend.js';
-import type { SparseOpName, SparseOps } from '../backends/sparse-ops.js';
-import { runAsync as runSelectAsync, runSync as runSelectSync, type Request } from './select.js';
+import type { Backend } from './backends/backend.js';
+import type { DistillOpName, DistillOps } from './backends/distill-ops.js';
+import type { SparseOpName, SparseOps } from './backends/sparse-ops.js';
+import { runAsync as runSelectAsync, runSync as runSelectSync, type Request } from './sparse/select.js';
 
-export type OpCall = { [K in SparseOpName]: { op: K; args: Parameters<SparseOps[K]> } }[SparseOpName];
+type OpName = SparseOpName | DistillOpName;
+type Ops = SparseOps & DistillOps;
+export type OpCall = { [K in OpName]: { op: K; args: Parameters<Ops[K]> } }[OpName];
 export type Step = OpCall | Request;
 export type Steps<R> = Generator<Step, R, number>;
 
 /** One backend call as a step: `const r = yield* call('nmMask', …)`. */
-export function* call<K extends SparseOpName>(op: K, ...args: Parameters<SparseOps[K]>): Generator<Step, number, number> {
+export function* call<K extends OpName>(op: K, ...args: Parameters<Ops[K]>): Generator<Step, number, number> {
   return yield { op, args } as OpCall;
 }
 
