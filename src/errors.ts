@@ -10,7 +10,8 @@ export type ErrorCode =
   | 'ERR_MODELPRESS_SHAPE_MISMATCH'
   | 'ERR_MODELPRESS_NON_FINITE'
   | 'ERR_MODELPRESS_BACKEND_UNAVAILABLE'
-  | 'ERR_MODELPRESS_NATIVE';
+  | 'ERR_MODELPRESS_NATIVE'
+  | 'ERR_MODELPRESS_BAD_FILE';
 
 export interface ModelpressError extends Error {
   code: ErrorCode;
@@ -64,6 +65,14 @@ export function nonFiniteError(fn: string, arg: string, index: number, value: nu
 /** NaN where an order by magnitude is needed (±Inf are allowed: they are the largest). */
 export function nanError(fn: string, arg: string, index: number): RangeError & ModelpressError {
   return withCode(new RangeError(`${fn}: ${arg} must not contain NaN, got NaN at index ${index}`), 'ERR_MODELPRESS_NON_FINITE');
+}
+
+/**
+ * A model file that does not follow its format: `file` names it, `problem` says
+ * what is wrong and where (`header length 99 exceeds the file size 40`).
+ */
+export function fileFormatError(fn: string, file: string, format: string, problem: string): Error & ModelpressError {
+  return withCode(new Error(`${fn}: ${file} is not a valid ${format} file: ${problem}`), 'ERR_MODELPRESS_BAD_FILE');
 }
 
 export function backendUnavailable(message: string): Error & ModelpressError {

@@ -177,3 +177,8 @@ export type {
 export { backendInfo, formatBackendInfo, setBackend, type BackendInfo, type SetBackendOptions } from './backends/registry.js';
 export type { BackendName } from './backends/backend.js';
 export type { ErrorCode, ModelpressError } from './errors.js';
+
+// Model files (ONNX, safetensors, TensorFlow.js): one line per format module.
+export type { ModelFormat, ModelReport, TensorReport, ReportTotals, ReportHistogram, ProgressCallback } from './model/types.js';
+export type { QuantizeModelOptions, PruneModelOptions, ModelQuantDType, ModelPruneMethod } from './model/options.js';
+export type { SelectOptions } from './model/select.js';

@@ -1,0 +1,139 @@
+/**
+ * The per-tensor work every model format shares: quantize a float32 weight
+ * (per tensor, per channel or in blocks), convert it to float16, prune it, and
+ * measure what that cost against the original. Formats decide the axis and the
+ * storage; this file only does the arithmetic, through the public ops.
+ */
+import { fromFloat16, toFloat16 } from '../quant/cast.js';
+import { quantizationError, type ErrorMetrics } from '../quant/error.js';
+import { dequantize, quantize } from '../quant/quantize.js';
+import { dequantizeBlocks, quantizeBlocks } from '../quant/blocks.js';
+import { magnitudeMask } from '../sparse/masks.js';
+import { lnStructuredMask } from '../sparse/structured.js';
+import { nmMask } from '../sparse/nm.js';
+import { applyMask } from '../sparse/apply.js';
+import type { ReportHistogram } from './types.js';
+
+export type WeightDType = 'int8' | 'uint8' | 'int4' | 'uint4';
+
+export interface WeightQuantization {
+  dtype: WeightDType;
+  /** Symmetric (zero point 0, or the middle for unsigned types) or affine min/max. */
+  symmetric: boolean;
+  /** The channel axis; null quantizes the whole tensor with one scale. */
+  axis: number | null;
+  /** Blocks of this many values along `axis` (one scale per block). */
+  blockSize?: number;
+}
+
+export interface QuantizedWeight {
+  /** int8/uint8 values, or 4-bit values packed two per byte, low nibble first. */
+  data: Int8Array | Uint8Array;
+  /** One scale per channel or block (one in all for per tensor), in the parameter shape. */
+  scale: Float32Array;
+  /** Zero points as integers of the dtype's range, one per scale. */
+  zeroPoint: Int32Array;
+  /** Shape of scale and zeroPoint: [] per tensor, [C] per channel, the blocked shape for blocks. */
+  paramShape: number[];
+  spec: WeightQuantization;
+}
+
+/** Prefix a thrown error with the tensor it happened on. */
+function inTensor<T>(name: string, work: () => T): T {
+  try {
+    return work();
+  } catch (e) {
+    if (e instanceof Error) e.message = `tensor ${JSON.stringify(name)}: ${e.message}`;
+    throw e;
+  }
+}
+
+function count(shape: readonly number[]): number {
+  return shape.reduce((a, b) => a * b, 1);
+}
+
+/** Quantize `x` and return the stored form and its dequantized reconstruction. */
+export function quantizeWeight(
+  name: string,
+  x: Float32Array,
+  shape: readonly number[],
+  spec: WeightQuantization,
+): { weight: QuantizedWeight; reconstructed: Float32Array } {
+  return inTensor(name, () => {
+    if (spec.blockSize !== undefined) {
+      const axis = spec.axis ?? shape.length - 1;
+      const t = quantizeBlocks(x, { blockSize: spec.blockSize, dtype: spec.dtype, symmetric: spec.symmetric, shape, axis });
+      const paramShape = shape.slice();
+      paramShape[axis] = Math.ceil(shape[axis] / spec.blockSize);
+      const weight: QuantizedWeight = { data: t.data, scale: t.scales, zeroPoint: t.zeroPoints, paramShape, spec: { ...spec, axis } };
+      return { weight, reconstructed: dequantizeBlocks(t) };
+    }
+    if (spec.dtype === 'int4' || spec.dtype === 'uint4') {
+      throw new RangeError(`${spec.dtype} needs a block size (4-bit weights are stored in blocks)`);
+    }
+    const perChannel = spec.axis !== null;
+    const t = quantize(x, { dtype: spec.dtype, symmetric: spec.symmetric, ...(perChannel ? { axis: spec.axis!, shape } : {}) });
+    const scale = typeof t.scale === 'number' ? Float32Array.of(t.scale) : t.scale;
+    const zp = typeof t.zeroPoint === 'number' ? Int32Array.of(t.zeroPoint) : Int32Array.from(t.zeroPoint);
+    const paramShape = perChannel ? [shape[spec.axis!]] : [];
+    const weight: QuantizedWeight = { data: t.data, scale, zeroPoint: zp, paramShape, spec };
+    return { weight, reconstructed: dequantize(t) };
+  });
+}
+
+/** Bytes a quantized weight takes: values plus float32 scales plus zero points of the dtype. */
+export function quantizedWeightBytes(w: QuantizedWeight): number {
+  const params = w.scale.length;
+  const zpBytes = w.spec.dtype === 'int4' || w.spec.dtype === 'uint4' ? Math.ceil(params / 2) : params;
+  return w.data.byteLength + 4 * params + zpBytes;
+}
+
+/** float32 → float16 (round half to even) and back, for the report. */
+export function toHalfWeight(name: string, x: Float32Array): { half: Uint16Array; reconstructed: Float32Array; overflowed: number } {
+  return inTensor(name, () => {
+    const r = toFloat16(x);
+    return { half: r.data, reconstructed: fromFloat16(r.data), overflowed: r.overflowed };
+  });
+}
+
+export type PruneSpec =
+  | { method: 'magnitude'; amount: number }
+  /** Whole slices along `axis` (filters: the output channels; channels: the input channels), by Ln norm. */
+  | { method: 'structured'; amount: number; axis: number; norm?: number }
+  /** n of every m consecutive weights along `axis` are kept. */
+  | { method: 'nm'; n: number; m: number; axis: number };
+
+/** Prune `x` per `spec`; returns the pruned copy and its mask (1 = kept). */
+export function pruneWeight(name: string, x: Float32Array, shape: readonly number[], spec: PruneSpec): { pruned: Float32Array; mask: Uint8Array } {
+  return inTensor(name, () => {
+    let mask: Uint8Array;
+    if (spec.method === 'magnitude') mask = magnitudeMask(x, { amount: spec.amount });
+    else if (spec.method === 'structured') mask = lnStructuredMask(x, { shape: [...shape], axis: spec.axis, n: spec.norm ?? 2, amount: spec.amount });
+    else mask = nmMask(x, { n: spec.n, m: spec.m, shape: [...shape], axis: spec.axis });
+    return { pruned: applyMask(x, mask), mask };
+  });
+}
+
+/** Fraction of exact zeros (±0) in x. */
+export function zeroFraction(x: Float32Array): number {
+  if (x.length === 0) return 0;
+  let zeros = 0;
+  for (let i = 0; i < x.length; i++) if (x[i] === 0) zeros++;
+  return zeros / x.length;
+}
+
+export interface Measurement {
+  error: ErrorMetrics;
+  histogram?: { original: ReportHistogram; error: ReportHistogram };
+}
+
+/** Error metrics of `reconstructed` against `original`, with histograms when `bins` > 0. */
+export function measure(original: Float32Array, reconstructed: Float32Array, bins: number): Measurement {
+  const r = quantizationError(original, reconstructed, bins > 0 ? { histogram: bins } : undefined);
+  const { channels: _channels, histogram, ...error } = r;
+  if (!histogram) return { error };
+  const plain = (h: { edges: Float64Array; counts: Float64Array }): ReportHistogram => ({ edges: Array.from(h.edges), counts: Array.from(h.counts) });
+  return { error, histogram: { original: plain(histogram.original), error: plain(histogram.error) } };
+}
+
+export { count as elementCount };
