@@ -13,6 +13,7 @@ import { lnStructuredMask } from '../sparse/structured.js';
 import { nmMask } from '../sparse/nm.js';
 import { applyMask } from '../sparse/apply.js';
 import type { ReportHistogram } from './types.js';
+import { getBackend } from '../backends/registry.js';
 
 export type WeightDType = 'int8' | 'uint8' | 'int4' | 'uint4';
 
@@ -53,31 +54,61 @@ function count(shape: readonly number[]): number {
 }
 
 /** Quantize `x` and return the stored form and its dequantized reconstruction. */
+/**
+ * Reusable buffers for the per-tensor work (optional): fresh large allocations
+ * are slow to fault in, so a caller going through many tensors can pass the same
+ * buffers each time. Each must be at least as long as needed; a prefix is used,
+ * and the results then live in these buffers until the next call.
+ */
+export interface WeightScratch {
+  /** Bytes for the quantized values (n, or ceil(n / 2) for 4-bit). */
+  data?: Int8Array | Uint8Array;
+  /** n floats for the reconstruction. */
+  reconstructed?: Float32Array;
+  /** n 16-bit words for toHalfWeight. */
+  half?: Uint16Array;
+}
+
+function bytesView<T extends Int8Array | Uint8Array>(buf: Int8Array | Uint8Array | undefined, Type: { new (b: ArrayBuffer, o: number, n: number): T }, n: number): T | undefined {
+  if (!buf || buf.byteLength < n) return undefined;
+  return new Type(buf.buffer as ArrayBuffer, buf.byteOffset, n);
+}
+
+function prefix<T extends Float32Array | Uint16Array>(buf: T | undefined, n: number): T | undefined {
+  return buf && buf.length >= n ? (buf.subarray(0, n) as T) : undefined;
+}
+
+/** Quantize `x` and return the stored form and its dequantized reconstruction (into `scratch` when given). */
 export function quantizeWeight(
   name: string,
   x: Float32Array,
   shape: readonly number[],
   spec: WeightQuantization,
+  scratch?: WeightScratch,
 ): { weight: QuantizedWeight; reconstructed: Float32Array } {
   return inTensor(name, () => {
+    const recOut = prefix(scratch?.reconstructed, x.length);
     if (spec.blockSize !== undefined) {
       const axis = spec.axis ?? shape.length - 1;
-      const t = quantizeBlocks(x, { blockSize: spec.blockSize, dtype: spec.dtype, symmetric: spec.symmetric, shape, axis });
+      const fourBit = spec.dtype === 'int4' || spec.dtype === 'uint4';
+      const out = spec.dtype === 'int8' ? bytesView(scratch?.data, Int8Array, x.length) : bytesView(scratch?.data, Uint8Array, fourBit ? Math.ceil(x.length / 2) : x.length);
+      const t = quantizeBlocks(x, { blockSize: spec.blockSize, dtype: spec.dtype, symmetric: spec.symmetric, shape, axis, ...(out ? { out } : {}) });
       const paramShape = shape.slice();
       paramShape[axis] = Math.ceil(shape[axis] / spec.blockSize);
       const weight: QuantizedWeight = { data: t.data, scale: t.scales, zeroPoint: t.zeroPoints, paramShape, spec: { ...spec, axis } };
-      return { weight, reconstructed: dequantizeBlocks(t) };
+      return { weight, reconstructed: dequantizeBlocks(t, recOut ? { out: recOut } : undefined) };
     }
     if (spec.dtype === 'int4' || spec.dtype === 'uint4') {
       throw new RangeError(`${spec.dtype} needs a block size (4-bit weights are stored in blocks)`);
     }
     const perChannel = spec.axis !== null;
-    const t = quantize(x, { dtype: spec.dtype, symmetric: spec.symmetric, ...(perChannel ? { axis: spec.axis!, shape } : {}) });
+    const out = spec.dtype === 'int8' ? bytesView(scratch?.data, Int8Array, x.length) : bytesView(scratch?.data, Uint8Array, x.length);
+    const t = quantize(x, { dtype: spec.dtype, symmetric: spec.symmetric, ...(perChannel ? { axis: spec.axis!, shape } : {}), ...(out ? { out } : {}) });
     const scale = typeof t.scale === 'number' ? Float32Array.of(t.scale) : t.scale;
     const zp = typeof t.zeroPoint === 'number' ? Int32Array.of(t.zeroPoint) : Int32Array.from(t.zeroPoint);
     const paramShape = perChannel ? [shape[spec.axis!]] : [];
     const weight: QuantizedWeight = { data: t.data, scale, zeroPoint: zp, paramShape, spec };
-    return { weight, reconstructed: dequantize(t) };
+    return { weight, reconstructed: dequantize(t, recOut ? { out: recOut } : undefined) };
   });
 }
 
@@ -89,10 +120,12 @@ export function quantizedWeightBytes(w: QuantizedWeight): number {
 }
 
 /** float32 → float16 (round half to even) and back, for the report. */
-export function toHalfWeight(name: string, x: Float32Array): { half: Uint16Array; reconstructed: Float32Array; overflowed: number } {
+export function toHalfWeight(name: string, x: Float32Array, scratch?: WeightScratch): { half: Uint16Array; reconstructed: Float32Array; overflowed: number } {
   return inTensor(name, () => {
-    const r = toFloat16(x);
-    return { half: r.data, reconstructed: fromFloat16(r.data), overflowed: r.overflowed };
+    const half = prefix(scratch?.half, x.length);
+    const rec = prefix(scratch?.reconstructed, x.length);
+    const r = toFloat16(x, half ? { out: half } : undefined);
+    return { half: r.data, reconstructed: fromFloat16(r.data, rec ? { out: rec } : undefined), overflowed: r.overflowed };
   });
 }
 
@@ -127,13 +160,42 @@ export interface Measurement {
   histogram?: { original: ReportHistogram; error: ReportHistogram };
 }
 
-/** Error metrics of `reconstructed` against `original`, with histograms when `bins` > 0. */
-export function measure(original: Float32Array, reconstructed: Float32Array, bins: number): Measurement {
+const plainHistogram = (h: { edges: Float64Array; counts: Float64Array }): ReportHistogram => ({ edges: Array.from(h.edges), counts: Array.from(h.counts) });
+
+/**
+ * The histogram quantizationError() makes (bins over the values' [min, max], or
+ * a unit range around a single value), with the backend's kernels directly.
+ */
+function histogramOf(values: Float32Array, bins: number): ReportHistogram {
+  const backend = getBackend();
+  const mins = Float32Array.of(Infinity);
+  const maxs = Float32Array.of(-Infinity);
+  if (values.length > 0) backend.minMax(values, { axisLen: 1, inner: 1 }, mins, maxs);
+  let lo = values.length > 0 ? mins[0] : 0;
+  let hi = values.length > 0 ? maxs[0] : 0;
+  if (!(lo < hi)) [lo, hi] = [lo - 0.5, hi + 0.5];
+  const counts = new Float64Array(bins);
+  if (values.length > 0) backend.histogram(values, lo, hi, counts);
+  const edges = Float64Array.from({ length: bins + 1 }, (_, b) => (b === bins ? hi : lo + ((hi - lo) * b) / bins));
+  return plainHistogram({ edges, counts });
+}
+
+/**
+ * Error metrics of `reconstructed` against `original`, with histograms when `bins` > 0.
+ * `scratch` (optional, ≥ original.length floats) holds the error values for the
+ * histogram instead of a fresh array; the result is the same.
+ */
+export function measure(original: Float32Array, reconstructed: Float32Array, bins: number, scratch?: Float32Array): Measurement {
+  if (bins > 0 && scratch && scratch.length >= original.length) {
+    const { channels: _c, histogram: _h, ...error } = quantizationError(original, reconstructed);
+    const e = scratch.subarray(0, original.length);
+    for (let i = 0; i < e.length; i++) e[i] = reconstructed[i] - original[i];
+    return { error, histogram: { original: histogramOf(original, bins), error: histogramOf(e, bins) } };
+  }
   const r = quantizationError(original, reconstructed, bins > 0 ? { histogram: bins } : undefined);
   const { channels: _channels, histogram, ...error } = r;
   if (!histogram) return { error };
-  const plain = (h: { edges: Float64Array; counts: Float64Array }): ReportHistogram => ({ edges: Array.from(h.edges), counts: Array.from(h.counts) });
-  return { error, histogram: { original: plain(histogram.original), error: plain(histogram.error) } };
+  return { error, histogram: { original: plainHistogram(histogram.original), error: plainHistogram(histogram.error) } };
 }
 
 export { count as elementCount };

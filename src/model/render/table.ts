@@ -1,0 +1,60 @@
+/**
+ * The report as text for a terminal: a headline, one row per tensor, totals.
+ * Kept tensors are listed too (with why), so nothing happens silently.
+ */
+import Table from 'cli-table3';
+import type { ModelReport, TensorReport } from '../types.js';
+import { formatBytes, formatCosine, formatDb, formatMs, formatPercent, formatRatio, formatSci, formatShape } from './format.js';
+
+const FORMAT_NAMES = { onnx: 'ONNX', safetensors: 'safetensors', tfjs: 'TensorFlow.js' } as const;
+
+function headline(r: ModelReport): string {
+  const target = r.output ? ` → ${r.output}` : '';
+  return `modelpress ${r.command} ${r.input}${target} (${FORMAT_NAMES[r.format]})`;
+}
+
+function row(t: TensorReport, pruning: boolean): string[] {
+  const dtype = t.dtypeBefore === t.dtypeAfter ? t.dtypeBefore : `${t.dtypeBefore} → ${t.dtypeAfter}`;
+  const bytes = t.bytesBefore === t.bytesAfter ? formatBytes(t.bytesBefore) : `${formatBytes(t.bytesBefore)} → ${formatBytes(t.bytesAfter)}`;
+  const sparsity = pruning && t.sparsityBefore !== undefined ? `${formatPercent(t.sparsityBefore)} → ${formatPercent(t.sparsity)}` : formatPercent(t.sparsity);
+  const note = t.action === 'kept' ? `kept: ${t.reason ?? ''}` : (t.scheme ?? t.action);
+  return [t.name, formatShape(t.shape), dtype, bytes, formatDb(t.error?.sqnrDb), formatCosine(t.error?.cosine), formatSci(t.error?.maxAbsError), sparsity, note];
+}
+
+export interface TableOptions {
+  /** Print at most this many tensor rows (the totals always cover all). Default: all. */
+  maxRows?: number;
+  /** Leave out rows of tensors that were kept as they were. */
+  changedOnly?: boolean;
+}
+
+/** The report as a text table with a headline and a totals line. */
+export function formatReportTable(r: ModelReport, options: TableOptions = {}): string {
+  const pruning = r.command === 'prune';
+  const table = new Table({
+    head: ['tensor', 'shape', 'dtype', 'bytes', 'SQNR', 'cosine', 'max |err|', 'sparsity', 'scheme'],
+    style: { head: [], border: [], compact: true },
+    chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' },
+  });
+  let rows = options.changedOnly ? r.tensors.filter((t) => t.action !== 'kept') : r.tensors;
+  const hidden = options.maxRows !== undefined && rows.length > options.maxRows ? rows.length - options.maxRows : 0;
+  if (hidden > 0) rows = rows.slice(0, options.maxRows);
+  for (const t of rows) table.push(row(t, pruning));
+  const lines = [headline(r), table.toString()];
+  if (hidden > 0) lines.push(`… ${hidden} more tensors (the totals include them; --json has every row)`);
+  lines.push(totalsLine(r));
+  return lines.join('\n');
+}
+
+export function totalsLine(r: ModelReport): string {
+  const t = r.totals;
+  const parts = [`${t.tensors} tensors, ${t.changed} changed`];
+  if (r.command !== 'inspect') parts.push(`weights ${formatBytes(t.bytesBefore)} → ${formatBytes(t.bytesAfter)} (${formatRatio(t.ratio)} smaller)`);
+  else parts.push(`weights ${formatBytes(t.bytesBefore)}`);
+  parts.push(t.fileBytesAfter !== undefined ? `files ${formatBytes(t.fileBytesBefore)} → ${formatBytes(t.fileBytesAfter)}` : `files ${formatBytes(t.fileBytesBefore)}`);
+  if (t.minSqnrDb !== undefined) parts.push(`worst SQNR ${formatDb(t.minSqnrDb)}`);
+  if (t.minCosine !== undefined) parts.push(`worst cosine ${formatCosine(t.minCosine)}`);
+  if (t.sparsity !== undefined) parts.push(`sparsity ${formatPercent(t.sparsity)}`);
+  parts.push(formatMs(r.milliseconds));
+  return `total: ${parts.join('; ')}`;
+}
