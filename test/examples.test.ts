@@ -1,10 +1,14 @@
 /**
- * The README's runnable examples: `npm run demo` (the Quick start's main job) and
+ * The README's runnable examples: the Quick start's model (made by
+ * scripts/make-example-model.mjs, committed), `npm run demo` and
  * examples/calibrate.mjs (the worked calibration example) and
  * examples/distill/train.ts (distillation in TensorFlow.js) run and print what the
  * READMEs show.
  */
 import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
@@ -12,6 +16,17 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const run = (script: string) => execFileSync(process.execPath, [script], { cwd: root, encoding: 'utf8', timeout: 60_000 });
 
 describe('README examples', () => {
+  it('examples/models/tiny-convnet.onnx is exactly what scripts/make-example-model.mjs makes', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mp-example-'));
+    try {
+      const out = path.join(dir, 'tiny-convnet.onnx');
+      execFileSync(process.execPath, ['scripts/make-example-model.mjs', out], { cwd: root, encoding: 'utf8', timeout: 60_000 });
+      expect(fs.readFileSync(out).equals(fs.readFileSync(path.join(root, 'examples/models/tiny-convnet.onnx')))).toBe(true);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('npm run demo compresses the built-in weight with every scheme and reports the error of each', () => {
     const out = run('scripts/demo.mjs');
     for (const scheme of ['int8 symmetric, per tensor', 'int8 symmetric, per channel', 'uint8 affine', 'fp16', 'int4 symmetric, blocks of 32', 'k-means codebook']) {

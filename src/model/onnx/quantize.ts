@@ -86,6 +86,7 @@ function layoutOf(c: WeightCandidate, s: Settings): Layout {
 class FloatScratch {
   private values = new Float32Array(0);
   private reconstructed = new Float32Array(0);
+  private errorValues = new Float32Array(0);
 
   /** The weight as float32: a view of raw_data when it is aligned FLOAT, else a copy into the buffer. */
   valuesOf(c: WeightCandidate): Float32Array {
@@ -100,6 +101,12 @@ class FloatScratch {
       return out;
     }
     return tensorToFloat32(t)!;
+  }
+
+  /** Room for the error values of the report's histogram. */
+  errors(n: number): Float32Array {
+    if (this.errorValues.length < n) this.errorValues = new Float32Array(n);
+    return this.errorValues;
   }
 
   weightScratch(n: number): WeightScratch {
@@ -121,7 +128,7 @@ function quantizeOne(c: WeightCandidate, layout: Layout, s: Settings, rewriter: 
   if (s.dtype === 'fp16') {
     const h = toHalfWeight(c.label, x, { reconstructed: scratch.weightScratch(x.length).reconstructed });
     rewriter.toHalf(c.weight, c.shape, h.half);
-    const m = measure(x, h.reconstructed, s.bins);
+    const m = measure(x, h.reconstructed, s.bins, scratch.errors(x.length));
     const scheme = h.overflowed > 0 ? `${base.scheme}; ${h.overflowed} values overflowed to ±Inf` : base.scheme;
     return { ...base, scheme, dtypeAfter: 'float16', bytesAfter: h.half.byteLength, action: 'fp16', ...m };
   }
@@ -136,7 +143,7 @@ function quantizeOne(c: WeightCandidate, layout: Layout, s: Settings, rewriter: 
     axis: layout.axis,
     blockSize: layout.blocked ? s.blockSize : null,
   });
-  const m = measure(x, reconstructed, s.bins);
+  const m = measure(x, reconstructed, s.bins, scratch.errors(x.length));
   return { ...base, dtypeAfter: s.dtype, bytesAfter: quantizedWeightBytes(weight), action: 'quantized', ...m };
 }
 
