@@ -13,13 +13,16 @@ function headline(r: ModelReport): string {
   return `modelpress ${r.command} ${r.input}${target} (${FORMAT_NAMES[r.format]})`;
 }
 
-function row(t: TensorReport, pruning: boolean): string[] {
+function row(t: TensorReport, command: ModelReport['command']): string[] {
   const dtype = t.dtypeBefore === t.dtypeAfter ? t.dtypeBefore : `${t.dtypeBefore} → ${t.dtypeAfter}`;
   const bytes = t.bytesBefore === t.bytesAfter ? formatBytes(t.bytesBefore) : `${formatBytes(t.bytesBefore)} → ${formatBytes(t.bytesAfter)}`;
-  const sparsity = pruning && t.sparsityBefore !== undefined ? `${formatPercent(t.sparsityBefore)} → ${formatPercent(t.sparsity)}` : formatPercent(t.sparsity);
-  const note = t.action === 'kept' ? `kept: ${t.reason ?? ''}` : (t.scheme ?? t.action);
+  const sparsity = t.sparsityBefore !== undefined ? `${formatPercent(t.sparsityBefore)} → ${formatPercent(t.sparsity)}` : formatPercent(t.sparsity);
+  // inspect has nothing "kept": its scheme column says what the tensor is (its uses, its stored scheme).
+  const note = command === 'inspect' || t.action !== 'kept' ? (t.scheme ?? '') : `kept: ${t.reason ?? ''}`;
   return [t.name, formatShape(t.shape), dtype, bytes, formatDb(t.error?.sqnrDb), formatCosine(t.error?.cosine), formatSci(t.error?.maxAbsError), sparsity, note];
 }
+
+const HEAD = ['tensor', 'shape', 'dtype', 'bytes', 'SQNR', 'cosine', 'max |err|', 'sparsity', 'scheme'];
 
 export interface TableOptions {
   /** Print at most this many tensor rows (the totals always cover all). Default: all. */
@@ -28,28 +31,29 @@ export interface TableOptions {
   changedOnly?: boolean;
 }
 
-/** The report as a text table with a headline and a totals line. */
+/** The report as a text table with a headline and a totals line; columns empty for every row are left out. */
 export function formatReportTable(r: ModelReport, options: TableOptions = {}): string {
-  const pruning = r.command === 'prune';
+  let tensors = options.changedOnly ? r.tensors.filter((t) => t.action !== 'kept') : r.tensors;
+  const hidden = options.maxRows !== undefined && tensors.length > options.maxRows ? tensors.length - options.maxRows : 0;
+  if (hidden > 0) tensors = tensors.slice(0, options.maxRows);
+  const rows = tensors.map((t) => row(t, r.command));
+  const keep = HEAD.map((_, c) => c === 0 || rows.some((cells) => cells[c] !== ''));
   const table = new Table({
-    head: ['tensor', 'shape', 'dtype', 'bytes', 'SQNR', 'cosine', 'max |err|', 'sparsity', 'scheme'],
+    head: HEAD.filter((_, c) => keep[c]),
     style: { head: [], border: [], compact: true },
-    chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' },
   });
-  let rows = options.changedOnly ? r.tensors.filter((t) => t.action !== 'kept') : r.tensors;
-  const hidden = options.maxRows !== undefined && rows.length > options.maxRows ? rows.length - options.maxRows : 0;
-  if (hidden > 0) rows = rows.slice(0, options.maxRows);
-  for (const t of rows) table.push(row(t, pruning));
+  for (const cells of rows) table.push(cells.filter((_, c) => keep[c]));
   const lines = [headline(r), table.toString()];
-  if (hidden > 0) lines.push(`… ${hidden} more tensors (the totals include them; --json has every row)`);
+  if (hidden > 0) lines.push(`… ${hidden} more tensors (the totals include them; --json or --all lists every one)`);
   lines.push(totalsLine(r));
   return lines.join('\n');
 }
 
 export function totalsLine(r: ModelReport): string {
   const t = r.totals;
-  const parts = [`${t.tensors} tensors, ${t.changed} changed`];
-  if (r.command !== 'inspect') parts.push(`weights ${formatBytes(t.bytesBefore)} → ${formatBytes(t.bytesAfter)} (${formatRatio(t.ratio)} smaller)`);
+  const parts = [r.command === 'inspect' ? `${t.tensors} tensors` : `${t.tensors} tensors, ${t.changed} changed`];
+  if (r.command === 'quantize') parts.push(`weights ${formatBytes(t.bytesBefore)} → ${formatBytes(t.bytesAfter)} (${formatRatio(t.ratio)} smaller)`);
+  else if (r.command === 'prune') parts.push(`weights ${formatBytes(t.bytesBefore)} (stored dense: zeros take their place)`);
   else parts.push(`weights ${formatBytes(t.bytesBefore)}`);
   parts.push(t.fileBytesAfter !== undefined ? `files ${formatBytes(t.fileBytesBefore)} → ${formatBytes(t.fileBytesAfter)}` : `files ${formatBytes(t.fileBytesBefore)}`);
   if (t.minSqnrDb !== undefined) parts.push(`worst SQNR ${formatDb(t.minSqnrDb)}`);
