@@ -126,6 +126,16 @@ describe('modelpress CLI', () => {
     expect(pw.filter((x) => x === 0).length).toBe(pw.length / 2);
   });
 
+  it('--nm alone means N:M pruning; with another explicit method it is an error', () => {
+    const src = safetensorsModel(path.join(dir, 'nm.safetensors'));
+    expect(run('prune', src, '--nm', '1:4', '-o', 'nm14.safetensors', '--json').status).toBe(0);
+    const w = readSafetensors(path.join(dir, 'nm14.safetensors')).tensors['fc.weight'].data as Float32Array;
+    expect(w.filter((x) => x === 0).length).toBe((w.length * 3) / 4);
+    const bad = run('prune', src, '--method', 'magnitude', '--nm', '2:4');
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toMatch(/--nm 2:4 applies to --method nm, not --method magnitude/);
+  });
+
   it('prune reports the sparsity per tensor and the pruned ONNX model still runs', () => {
     const r = run('prune', EXAMPLE, '-o', 'p.onnx', '--method', 'magnitude', '--amount', '0.75', '--json');
     expect(r.status, r.stderr).toBe(0);

@@ -1,26 +1,17 @@
 import { Command, Option } from 'commander';
 import { quantizeModel } from '../model/commands.js';
 import type { ModelQuantDType, QuantizeModelOptions } from '../model/options.js';
-import { applyBackend, withBackendOption, withReportOptions } from './common.js';
+import { applyBackend, selectionOptions, withBackendOption, withReportOptions, withSelectionOptions, type SelectionFlags } from './common.js';
 import { emitReport, type ReportFlags } from './output.js';
-import { intArg, listArg } from './parse.js';
+import { intArg } from './parse.js';
 import { progressBar } from './progress.js';
 
-interface QuantizeFlags extends ReportFlags {
+interface QuantizeFlags extends ReportFlags, SelectionFlags {
   output?: string;
   dtype?: ModelQuantDType;
   perTensor?: boolean;
   asymmetric?: boolean;
   blockSize?: number;
-  include?: string[];
-  exclude?: string[];
-  opTypes?: string[];
-  excludeOpTypes?: string[];
-  minElements?: number;
-  includeVectors?: boolean;
-  inPlace?: boolean;
-  progress: boolean;
-  bins?: number;
   backend?: string;
 }
 
@@ -34,17 +25,8 @@ export function quantizeCommand(): Command {
     )
     .option('--per-tensor', 'one scale per tensor instead of one per output channel')
     .option('--asymmetric', 'affine (min/max) instead of symmetric ranges for int8/int4')
-    .option('--block-size <n>', 'values per block for int4/uint4 (default 32)', intArg(1))
-    .option('--include <patterns>', 'only tensors whose name matches (glob, or /regex/); repeatable or comma-separated', listArg)
-    .option('--exclude <patterns>', 'never tensors whose name matches; repeatable or comma-separated', listArg)
-    .option('--op-types <types>', 'ONNX: only weights of these ops (default Conv,ConvTranspose,MatMul,Gemm,Gather)', listArg)
-    .option('--exclude-op-types <types>', 'ONNX: never weights of these ops', listArg)
-    .option('--min-elements <n>', 'keep tensors with fewer elements as they are (default 1024)', intArg(0))
-    .option('--include-vectors', 'also quantize 1-D tensors (biases and norms stay float by default)')
-    .option('--bins <n>', 'histogram bins per tensor in the report (default 64, 0 for none)', intArg(0))
-    .option('--in-place', 'allow writing over the input')
-    .option('--no-progress', 'no progress bar');
-  withReportOptions(withBackendOption(cmd));
+    .option('--block-size <n>', 'values per block for int4/uint4 (default 32)', intArg(1));
+  withReportOptions(withBackendOption(withSelectionOptions(cmd, 'quantize', 'Conv,ConvTranspose,MatMul,Gemm,Gather')));
   return cmd.action(async (model: string, f: QuantizeFlags) => {
     applyBackend(f.backend);
     const progress = progressBar(f.progress && !f.json, 'quantizing');
@@ -53,14 +35,7 @@ export function quantizeCommand(): Command {
       perChannel: f.perTensor ? false : undefined,
       symmetric: f.asymmetric ? false : undefined,
       blockSize: f.blockSize,
-      include: f.include,
-      exclude: f.exclude,
-      opTypes: f.opTypes,
-      excludeOpTypes: f.excludeOpTypes,
-      minElements: f.minElements,
-      includeVectors: f.includeVectors,
-      histogramBins: f.bins,
-      inPlace: f.inPlace,
+      ...selectionOptions(f),
       onProgress: progress.callback,
     };
     try {
