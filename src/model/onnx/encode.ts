@@ -1,13 +1,16 @@
 /**
- * Encoding a ModelProto as a list of chunks rather than one buffer. protobufjs
+ * Encoding a ModelProto as a list of parts rather than one buffer. protobufjs
  * builds one growing buffer and shifts every nested message once its length is
  * known, which for a model with hundreds of MB of initializers means several full
  * copies. Here each top-level initializer is encoded on its own and the graph and
  * model framing is written around them, so the bytes are the same as
  * ModelProto.encode gives (fields in number order, unknown fields last) and a
- * writer can send the chunks straight to the file.
+ * writer can send the parts straight to the file. A large raw_data is not
+ * encoded at all: its tensor is encoded without it and the payload becomes a part
+ * of its own (its array, or a lazy tensor's place in its file; see lazy.ts).
  */
-import type { OnnxGraph, OnnxModelProto } from './messages.js';
+import { isLazy, partsLength, payloadPart, rawDataLength, writePart, type EncodedPart } from './lazy.js';
+import type { OnnxGraph, OnnxModelProto, OnnxTensor } from './messages.js';
 import { GraphProto, ModelProto, TensorProto } from './schema.js';
 
 function varint(n: number): Uint8Array {
@@ -64,15 +67,31 @@ function insertionPoint(bytes: Uint8Array, before: ReadonlySet<number>): number 
   return at;
 }
 
+const TENSOR_FIELDS_BEFORE_RAW_DATA = new Set([1, 2, 3, 4, 5, 6, 7, 8]); // dims … name
 const GRAPH_FIELDS_BEFORE_INITIALIZER = new Set([1, 2]); // node, name
 const MODEL_FIELDS_BEFORE_GRAPH = new Set([1, 2, 3, 4, 5, 6]); // ir_version … doc_string
 
-/** Chunks whose concatenation is the ModelProto encoding of `proto`. */
-export function encodeOnnxChunks(proto: OnnxModelProto): Uint8Array[] {
+/** raw_data of at least this many bytes is written as a part of its own. */
+const SEPARATE_PAYLOAD = 64 * 1024;
+
+/** The parts of one TensorProto's encoding: [fields before raw_data, its header, the payload, the rest]. */
+function tensorParts(t: OnnxTensor): EncodedPart[] {
+  const length = rawDataLength(t);
+  if (length < SEPARATE_PAYLOAD || !(isLazy(t) || t.rawData instanceof Uint8Array)) return [TensorProto.encode(t as never).finish()];
+  // Encode a copy without raw_data (every other own property kept, unknown fields included).
+  const descriptors = Object.getOwnPropertyDescriptors(t) as Record<string, PropertyDescriptor>;
+  delete descriptors.rawData;
+  const rest = TensorProto.encode(Object.create(Object.getPrototypeOf(t), descriptors)).finish();
+  const at = insertionPoint(rest, TENSOR_FIELDS_BEFORE_RAW_DATA);
+  return [rest.subarray(0, at), header(9, length), payloadPart(t), rest.subarray(at)];
+}
+
+/** Parts whose concatenation is the ModelProto encoding of `proto`. */
+export function encodeOnnxParts(proto: OnnxModelProto): EncodedPart[] {
   const graph = proto.graph;
   if (!graph || (graph.initializer ?? []).length === 0) return [ModelProto.encode(proto as never).finish()];
   const initializers = graph.initializer;
-  const inits = initializers.map((t) => TensorProto.encode(t as never).finish());
+  const inits = initializers.map(tensorParts);
   let graphRest: Uint8Array;
   let modelRest: Uint8Array;
   try {
@@ -84,18 +103,25 @@ export function encodeOnnxChunks(proto: OnnxModelProto): Uint8Array[] {
     graph.initializer = initializers;
     proto.graph = graph;
   }
-  const chunks: Uint8Array[] = [];
   const g = insertionPoint(graphRest, GRAPH_FIELDS_BEFORE_INITIALIZER);
-  const graphParts: Uint8Array[] = [graphRest.subarray(0, g)];
-  for (const t of inits) graphParts.push(header(5, t.length), t);
+  const graphParts: EncodedPart[] = [graphRest.subarray(0, g)];
+  for (const t of inits) graphParts.push(header(5, partsLength(t)), ...t);
   graphParts.push(graphRest.subarray(g));
-  const graphLength = graphParts.reduce((a, c) => a + c.length, 0);
   const m = insertionPoint(modelRest, MODEL_FIELDS_BEFORE_GRAPH);
-  chunks.push(modelRest.subarray(0, m), header(7, graphLength), ...graphParts, modelRest.subarray(m));
-  return chunks.filter((c) => c.length > 0);
+  const parts = [modelRest.subarray(0, m), header(7, partsLength(graphParts)), ...graphParts, modelRest.subarray(m)];
+  return parts.filter((c) => c.length > 0);
 }
 
-/** Total length of chunks. */
-export function chunksLength(chunks: readonly Uint8Array[]): number {
-  return chunks.reduce((a, c) => a + c.length, 0);
+/** The bytes of parts, lazy payloads read from their files. */
+export function partsBytes(parts: readonly EncodedPart[]): Uint8Array {
+  if (parts.length === 1 && parts[0] instanceof Uint8Array) return parts[0];
+  const out = Buffer.allocUnsafe(partsLength(parts));
+  let at = 0;
+  for (const p of parts) {
+    writePart(p, (bytes) => {
+      out.set(bytes, at);
+      at += bytes.length;
+    });
+  }
+  return out;
 }

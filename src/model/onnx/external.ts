@@ -1,7 +1,8 @@
 /**
  * ONNX external data: tensors whose bytes live in a file beside the model
- * (data_location EXTERNAL, external_data {location, offset, length}). Reading moves
- * the bytes into raw_data so later steps see one kind of tensor; writing moves
+ * (data_location EXTERNAL, external_data {location, offset, length}). Reading turns
+ * them into raw_data so later steps see one kind of tensor (large ones lazy, still
+ * in the data file: lazy.ts); writing moves
  * large raw_data out into one data file, each tensor at a 4096-aligned offset
  * as onnx's own converter lays it out.
  */
@@ -9,6 +10,7 @@ import { closeSync, fstatSync, openSync, readSync, realpathSync } from 'node:fs'
 import { dirname, isAbsolute, join, normalize, relative, resolve, sep } from 'node:path';
 import { fileFormatError, rangeError } from '../../errors.js';
 import type { AtomicFile } from '../atomic.js';
+import { attachLazyRawData, LAZY_THRESHOLD, openLazyFile, payloadPart, rawDataLength, writePart, type LazyFile } from './lazy.js';
 import type { OnnxModelProto, OnnxTensor } from './messages.js';
 import { StringStringEntryProto } from './schema.js';
 import { dataTypeName, rawByteLength } from './tensor.js';
@@ -34,7 +36,7 @@ export function locationProblem(location: string): string | null {
 export function loadExternalData(proto: OnnxModelProto, file: string, fn: string): string[] {
   const bad = (problem: string) => fileFormatError(fn, file, 'ONNX', problem);
   const baseDir = dirname(file);
-  const open = new Map<string, { fd: number; size: number }>();
+  const open = new Map<string, { fd: number; size: number; lazy?: LazyFile }>();
   const realBase = (() => {
     try {
       return realpathSync(baseDir);
@@ -79,27 +81,35 @@ export function loadExternalData(proto: OnnxModelProto, file: string, fn: string
       if (ref.offset + need > handle.size) {
         throw bad(`${name}: external data at offset ${ref.offset} + ${need} bytes runs past the end of ${ref.location} (${handle.size} bytes)`);
       }
-      const bytes = Buffer.allocUnsafe(need);
-      let got = 0;
-      while (got < need) {
-        const n = readSync(handle.fd, bytes, got, need - got, ref.offset + got);
-        if (n === 0) throw bad(`${name}: ${ref.location} ended early`);
-        got += n;
+      if (need >= LAZY_THRESHOLD) {
+        // Left in the data file until needed (the descriptor then stays open: see lazy.ts).
+        handle.lazy ??= openLazyFile(handle.fd, resolve(dataPath), handle.size);
+        attachLazyRawData(t, handle.lazy, ref.offset, need);
+      } else {
+        const bytes = Buffer.allocUnsafe(need);
+        let got = 0;
+        while (got < need) {
+          const n = readSync(handle.fd, bytes, got, need - got, ref.offset + got);
+          if (n === 0) throw bad(`${name}: ${ref.location} ended early`);
+          got += n;
+        }
+        t.rawData = bytes;
       }
-      t.rawData = bytes;
       t.externalData = [];
       delete t.dataLocation;
     }
     return [...open.keys()].map((p) => resolve(p));
   } finally {
-    for (const { fd } of open.values()) closeSync(fd);
+    for (const { fd, lazy } of open.values()) if (!lazy) closeSync(fd);
   }
 }
 
 /** A tensor moved out to the data file, with what it held before (to restore the caller's proto). */
 interface Moved {
   tensor: OnnxTensor;
-  rawData: Uint8Array;
+  /** raw_data as it was defined (a value, or a lazy getter), and its length. */
+  rawData: PropertyDescriptor;
+  length: number;
   offset: number;
   dataLocation: number | undefined;
   hadLocation: boolean;
@@ -118,14 +128,16 @@ export function moveToExternal(proto: OnnxModelProto, location: string, threshol
   const zeros = new Uint8Array(ALIGN);
   for (const { graph } of allGraphs(proto)) {
     for (const t of graph.initializer ?? []) {
-      const raw = t.rawData;
-      if (!raw || raw.length < threshold || raw.length === 0 || isExternal(t)) continue;
+      const length = rawDataLength(t);
+      const descriptor = Object.getOwnPropertyDescriptor(t, 'rawData');
+      if (!descriptor || length < threshold || length === 0 || isExternal(t)) continue;
       const offset = Math.ceil(data.position / ALIGN) * ALIGN;
       if (offset > data.position) data.write(zeros.subarray(0, offset - data.position));
-      data.write(raw);
+      writePart(payloadPart(t), (bytes) => data.write(bytes));
       moved.push({
         tensor: t,
-        rawData: raw,
+        rawData: descriptor,
+        length,
         offset,
         dataLocation: t.dataLocation,
         hadLocation: Object.prototype.hasOwnProperty.call(t, 'dataLocation'),
@@ -139,12 +151,12 @@ export function moveToExternal(proto: OnnxModelProto, location: string, threshol
     m.tensor.externalData = [
       StringStringEntryProto.create({ key: 'location', value: location }),
       StringStringEntryProto.create({ key: 'offset', value: String(m.offset) }),
-      StringStringEntryProto.create({ key: 'length', value: String(m.rawData.length) }),
+      StringStringEntryProto.create({ key: 'length', value: String(m.length) }),
     ] as never;
   }
   return () => {
     for (const m of moved) {
-      m.tensor.rawData = m.rawData;
+      Object.defineProperty(m.tensor, 'rawData', m.rawData);
       if (m.hadLocation) m.tensor.dataLocation = m.dataLocation;
       else delete m.tensor.dataLocation;
       m.tensor.externalData = m.externalData;

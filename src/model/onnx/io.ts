@@ -1,7 +1,8 @@
 /**
- * Reading and writing .onnx files. The file is read once into a Buffer; protobufjs
- * then hands out bytes fields (raw_data) as views of that Buffer, so a large model
- * costs its file size in memory, not twice that. A decoded model is validated (see
+ * Reading and writing .onnx files. Large initializer payloads stay in the file
+ * until asked for (scan.ts, lazy.ts); otherwise the file is read once into a Buffer
+ * and protobufjs hands out bytes fields (raw_data) as views of it. Writing streams
+ * each large payload straight from its array or its file. A decoded model is validated (see
  * validate.ts) and its external data loaded into raw_data. Fields unknown to our
  * schema are kept and written back. Writing is atomic, and
  * can move large tensors into one external data file.
@@ -11,9 +12,11 @@ import protobuf from 'protobufjs';
 import { dirname, join, normalize, resolve } from 'node:path';
 import { fileFormatError, rangeError, typeError } from '../../errors.js';
 import { AtomicFile, withAtomicFile } from '../atomic.js';
-import { chunksLength, encodeOnnxChunks } from './encode.js';
+import { encodeOnnxParts, partsBytes } from './encode.js';
 import { loadExternalData, moveToExternal } from './external.js';
+import { partsLength, writePart } from './lazy.js';
 import type { OnnxModelProto } from './messages.js';
+import { decodeOnnxLazily } from './scan.js';
 import { ModelProto } from './schema.js';
 import { tensorDataBytes } from './tensor.js';
 import { validateModel } from './validate.js';
@@ -47,19 +50,18 @@ export function decodeOnnx(bytes: Uint8Array, file: string): OnnxModelProto {
 
 /** Encode a ModelProto to bytes (protobuf wire format, fields in number order as onnx writes them). */
 export function encodeOnnx(proto: OnnxModelProto): Uint8Array {
-  const chunks = encodeOnnxChunks(proto);
-  return chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
+  return partsBytes(encodeOnnxParts(proto));
 }
 
-/** Encode and write atomically, chunk by chunk (no copy of the whole model in memory). */
+/** Encode and write atomically, part by part (no copy of the whole model in memory). */
 function writeEncoded(path: string, proto: OnnxModelProto, fn: string): void {
-  const chunks = encodeOnnxChunks(proto);
-  const length = chunksLength(chunks);
+  const parts = encodeOnnxParts(proto);
+  const length = partsLength(parts);
   if (length > PROTOBUF_LIMIT) {
     throw rangeError(fn, 'options.externalData', 'set for a model over 2 GB (ONNX protobuf files must stay under 2 GB)', `${length} bytes`);
   }
   withAtomicFile(path, (file) => {
-    for (const c of chunks) file.write(c);
+    for (const p of parts) writePart(p, (bytes) => file.write(bytes));
   });
 }
 
@@ -70,8 +72,12 @@ export function readOnnx(path: string): OnnxModel {
   if (size > PROTOBUF_LIMIT) {
     throw fileFormatError('readOnnx', path, 'ONNX', `the file has ${size} bytes; a protobuf message must stay under 2 GB`);
   }
-  const bytes = readFileSync(path);
-  const proto = decodeOnnx(bytes, path);
+  const lazy = decodeOnnxLazily(path, size);
+  let proto: OnnxModelProto;
+  if (lazy) {
+    validateModel(lazy, path, 'readOnnx');
+    proto = lazy;
+  } else proto = decodeOnnx(readFileSync(path), path);
   const externalFiles = loadExternalData(proto, path, 'readOnnx');
   return { proto, path, externalFiles };
 }
@@ -124,11 +130,11 @@ export function writeOnnx(path: string, proto: OnnxModelProto, options: WriteOnn
     if (inline > PROTOBUF_LIMIT) {
       throw rangeError('writeOnnx', 'options.externalData.threshold', 'low enough to leave under 2 GB in the model file', `${inline} bytes left inline`);
     }
-    const chunks = encodeOnnxChunks(proto);
-    if (chunksLength(chunks) > PROTOBUF_LIMIT) throw rangeError('writeOnnx', 'options.externalData.threshold', 'low enough to leave under 2 GB in the model file', `${chunksLength(chunks)} bytes`);
+    const parts = encodeOnnxParts(proto);
+    if (partsLength(parts) > PROTOBUF_LIMIT) throw rangeError('writeOnnx', 'options.externalData.threshold', 'low enough to leave under 2 GB in the model file', `${partsLength(parts)} bytes`);
     data.commit();
     withAtomicFile(path, (file) => {
-      for (const c of chunks) file.write(c);
+      for (const p of parts) writePart(p, (bytes) => file.write(bytes));
     });
     return [path, dataPath];
   } catch (e) {

@@ -15,6 +15,7 @@ import { tensorSelector } from '../select.js';
 import type { ModelReport, TensorReport } from '../types.js';
 import { opTypeList, weightCandidates, type WeightCandidate } from './candidates.js';
 import { readOnnx, writeOnnx } from './io.js';
+import { isLazy, rawDataLength, readRawData } from './lazy.js';
 import { OPSET_BLOCKED, OPSET_PER_AXIS, OPSET_PER_TENSOR, raiseOpset } from './opset.js';
 import { bytesOf, WeightRewriter } from './qdq.js';
 import { QUANTIZE_OP_TYPES } from './roles.js';
@@ -88,16 +89,17 @@ class FloatScratch {
   private reconstructed = new Float32Array(0);
   private errorValues = new Float32Array(0);
 
-  /** The weight as float32: a view of raw_data when it is aligned FLOAT, else a copy into the buffer. */
+  /** The weight as float32: a view of raw_data when it is aligned FLOAT in memory, else read or copied into the buffer. */
   valuesOf(c: WeightCandidate): Float32Array {
     const t = c.weight.tensor;
-    const raw = t.rawData;
     const n = c.shape.reduce((a, b) => a * b, 1);
-    if (t.dataType === DataType.FLOAT && raw && raw.length === n * 4) {
-      if (raw.byteOffset % 4 === 0) return new Float32Array(raw.buffer, raw.byteOffset, n);
+    if (t.dataType === DataType.FLOAT && rawDataLength(t) === n * 4) {
+      if (!isLazy(t) && t.rawData!.byteOffset % 4 === 0) return new Float32Array(t.rawData!.buffer, t.rawData!.byteOffset, n);
       if (this.values.length < n) this.values = new Float32Array(n);
       const out = this.values.subarray(0, n);
-      new Uint8Array(out.buffer, out.byteOffset, n * 4).set(raw);
+      const bytes = new Uint8Array(out.buffer, out.byteOffset, n * 4);
+      const raw = readRawData(t, bytes)!;
+      if (raw !== bytes) bytes.set(raw);
       return out;
     }
     return tensorToFloat32(t)!;

@@ -6,6 +6,7 @@
  */
 import { rangeError } from '../../errors.js';
 import { fromBFloat16, fromFloat16 } from '../../quant/cast.js';
+import { rawDataLength, readRawData } from './lazy.js';
 import type { Int64, OnnxDimension, OnnxTensor } from './messages.js';
 import { DataType, TensorProto } from './schema.js';
 
@@ -117,13 +118,10 @@ export function tensorElementCount(t: OnnxTensor): number {
   return n;
 }
 
-function hasRaw(t: OnnxTensor): t is OnnxTensor & { rawData: Uint8Array } {
-  return t.rawData !== undefined && t.rawData !== null && t.rawData.length > 0;
-}
-
 /** Bytes the tensor's data takes (raw_data length, or its typed list at the type's item size). */
 export function tensorDataBytes(t: OnnxTensor): number {
-  if (hasRaw(t)) return t.rawData.length;
+  const rawLength = rawDataLength(t);
+  if (rawLength > 0) return rawLength;
   const dataType = t.dataType ?? 0;
   if (dataType === DataType.STRING) return (t.stringData ?? []).reduce((a, s) => a + s.length, 0);
   return rawByteLength(dataType, tensorElementCount(t)) ?? 0;
@@ -146,13 +144,22 @@ export function tensorToFloat32(t: OnnxTensor): Float32Array | null {
   if (dataType !== DataType.FLOAT && dataType !== DataType.FLOAT16 && dataType !== DataType.BFLOAT16 && dataType !== DataType.DOUBLE) return null;
   const count = tensorElementCount(t);
   const itemBytes = ITEM_BYTES[dataType];
-  if (hasRaw(t)) {
-    if (t.rawData.length !== count * itemBytes) {
-      throw rangeError('tensorToFloat32', `raw_data of ${JSON.stringify(t.name ?? '')}`, `${count * itemBytes} bytes`, `${t.rawData.length} bytes`);
+  const rawLength = rawDataLength(t);
+  if (rawLength > 0) {
+    if (rawLength !== count * itemBytes) {
+      throw rangeError('tensorToFloat32', `raw_data of ${JSON.stringify(t.name ?? '')}`, `${count * itemBytes} bytes`, `${rawLength} bytes`);
     }
-    if (dataType === DataType.FLOAT) return fromRaw(t.rawData, (n) => new Float32Array(n), 4, count);
-    if (dataType === DataType.DOUBLE) return Float32Array.from(fromRaw(t.rawData, (n) => new Float64Array(n), 8, count));
-    const bits = fromRaw(t.rawData, (n) => new Uint16Array(n), 2, count);
+    if (dataType === DataType.FLOAT) {
+      // Read a lazy tensor straight into the result; copy in-memory bytes (they may sit unaligned in the file buffer).
+      const out = new Float32Array(count);
+      const bytes = new Uint8Array(out.buffer, 0, count * 4);
+      const raw = readRawData(t, bytes)!;
+      if (raw !== bytes) bytes.set(raw.subarray(0, count * 4));
+      return out;
+    }
+    const raw = readRawData(t)!;
+    if (dataType === DataType.DOUBLE) return Float32Array.from(fromRaw(raw, (n) => new Float64Array(n), 8, count));
+    const bits = fromRaw(raw, (n) => new Uint16Array(n), 2, count);
     return dataType === DataType.FLOAT16 ? fromFloat16(bits) : fromBFloat16(bits);
   }
   const list: ArrayLike<number> =

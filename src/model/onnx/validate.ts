@@ -5,6 +5,7 @@
  * naming the tensor and where it sits.
  */
 import { fileFormatError } from '../../errors.js';
+import { rawDataLength } from './lazy.js';
 import type { OnnxModelProto, OnnxTensor } from './messages.js';
 import { DataType } from './schema.js';
 import { dataTypeName, isKnownDataType, rawByteLength, toInt } from './tensor.js';
@@ -106,7 +107,8 @@ export function validateModel(proto: OnnxModelProto, file: string, fn: string): 
     const dims = checkedDims(t);
     if (typeof dims === 'string') throw bad(`${label(t, where, role)}: ${dims}`);
     const dataType = t.dataType ?? 0;
-    const hasRaw = t.rawData !== undefined && t.rawData !== null && t.rawData.length > 0;
+    const rawLength = rawDataLength(t);
+    const hasRaw = rawLength > 0;
     if (isExternal(t)) {
       const ref = externalRef(t);
       if (typeof ref === 'string') throw bad(`${label(t, where, role)}: ${ref}`);
@@ -120,8 +122,8 @@ export function validateModel(proto: OnnxModelProto, file: string, fn: string): 
       if (need === null || dataType === DataType.UNDEFINED) {
         throw bad(`${label(t, where, role)}: raw_data needs a known fixed-size element type, got ${dataTypeName(dataType)}`);
       }
-      if (need !== t.rawData!.length) {
-        throw bad(`${label(t, where, role)}: raw_data has ${t.rawData!.length} bytes but dims [${dims.dims.join(', ')}] of ${dataTypeName(dataType)} need ${need}`);
+      if (need !== rawLength) {
+        throw bad(`${label(t, where, role)}: raw_data has ${rawLength} bytes but dims [${dims.dims.join(', ')}] of ${dataTypeName(dataType)} need ${need}`);
       }
       continue;
     }
