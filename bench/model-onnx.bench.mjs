@@ -108,7 +108,7 @@ try {
       `peak memory ${peakAboveBaseMB.toFixed(0)} MB above baseline = ${result.peakOverModelSize.toFixed(2)}× the model size, ` +
       `output ${(result.outputBytes / 1e6).toFixed(1)} MB (${result.sizeRatio.toFixed(2)}× smaller)`,
   );
-  const jsonPath = args.json ? String(args.json) : join(here, 'results', 'model-onnx.json');
+  const jsonPath = args.json ? String(args.json) : join(here, 'results', 'model-onnx-latest.json');
   mkdirSync(dirname(jsonPath), { recursive: true });
   writeFileSync(jsonPath, JSON.stringify(result, null, 1) + '\n');
   console.log(`saved ${jsonPath}`);

@@ -6,6 +6,7 @@ import { backendUnavailable, rangeError } from '../../errors.js';
 import type { OnnxModelProto, OnnxType } from './messages.js';
 import { DataType } from './schema.js';
 import { dataTypeName, dimensionValue, toInt } from './tensor.js';
+import { mulberry32 } from '../prng.js';
 
 /** Typed arrays an input may come as. */
 export type OnnxInputData = Float32Array | Float64Array | BigInt64Array | Int32Array | Uint8Array | Int8Array | Uint16Array | Int16Array | Uint32Array | BigUint64Array;
@@ -112,18 +113,6 @@ export async function runOnnxModel(path: string, inputs?: OnnxInputs): Promise<O
   }
 }
 
-/** mulberry32: small, seeded, reproducible. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function inputShape(type: OnnxType | null | undefined): number[] {
   const dims = type?.tensorType?.shape?.dim;
   if (!dims) return [1];
@@ -146,7 +135,7 @@ function inputShape(type: OnnxType | null | undefined): number[] {
  * bools 0/1. Same proto and seed, same inputs.
  */
 export function generateOnnxInputs(proto: OnnxModelProto, seed: number): OnnxInputs {
-  const random = seeded(seed);
+  const random = mulberry32(seed);
   const graph = proto.graph;
   const out: OnnxInputs = {};
   if (!graph) return out;

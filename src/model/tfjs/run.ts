@@ -3,6 +3,7 @@
  * with its original. @tensorflow/tfjs is an optional dependency, loaded only here.
  */
 import { readTfjsModel, type TfjsModel } from './read.js';
+import { mulberry32 } from '../prng.js';
 
 type TF = typeof import('@tensorflow/tfjs');
 
@@ -43,18 +44,6 @@ function isGraphModel(json: Record<string, unknown>): boolean {
   return Array.isArray(topology?.node);
 }
 
-/** mulberry32: small, seeded, the same on every platform. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /**
  * Deterministic inputs for the given input shapes: unknown dimensions (null, -1)
  * become 1, values are uniform in [-1, 1] from a PRNG seeded with `seed` + input index.
@@ -62,7 +51,7 @@ function prng(seed: number): () => number {
 export function generateTfjsInputs(shapes: readonly (readonly (number | null)[])[], seed = 1): TfjsTensorValue[] {
   return shapes.map((s, k) => {
     const shape = s.map((d) => (d === null || d < 0 ? 1 : d));
-    const next = prng(seed + k);
+    const next = mulberry32(seed + k);
     const data = new Float32Array(shape.reduce((a, b) => a * b, 1));
     for (let i = 0; i < data.length; i++) data[i] = next() * 2 - 1;
     return { shape, data };
