@@ -63,6 +63,13 @@ describe.each(combos)('quantizationError on $label', (combo) => {
     expect(Array.from(r.histogram!.error.counts)).toEqual([5, 0, 0, 0, 5]);
     expect(r.histogram!.error.edges[0]).toBe(-0.25);
     expect(r.histogram!.error.edges[5]).toBe(0.25);
+    // A scratch buffer for the error values gives the same histograms; a short one is refused.
+    const scratch = new Float32Array(16);
+    expect(quantizationError(x, y, { histogram: 5, scratch })).toEqual(r);
+    expect(Array.from(scratch.subarray(0, 10))).toEqual(Array.from(y, (v, i) => v - x[i]));
+    expect(() => quantizationError(x, y, { histogram: 5, scratch: new Float32Array(9) })).toThrow(
+      /quantizationError: scratch must be at least original's length 10, got length 9/,
+    );
   });
 
   it('the error of quantize() is at most half a step, and the async form agrees', async () => {

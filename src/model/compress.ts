@@ -13,7 +13,6 @@ import { lnStructuredMask } from '../sparse/structured.js';
 import { nmMask } from '../sparse/nm.js';
 import { applyMask } from '../sparse/apply.js';
 import type { ReportHistogram } from './types.js';
-import { getBackend } from '../backends/registry.js';
 
 export type WeightDType = 'int8' | 'uint8' | 'int4' | 'uint4';
 
@@ -163,36 +162,13 @@ export interface Measurement {
 const plainHistogram = (h: { edges: Float64Array; counts: Float64Array }): ReportHistogram => ({ edges: Array.from(h.edges), counts: Array.from(h.counts) });
 
 /**
- * The histogram quantizationError() makes (bins over the values' [min, max], or
- * a unit range around a single value), with the backend's kernels directly.
- */
-function histogramOf(values: Float32Array, bins: number): ReportHistogram {
-  const backend = getBackend();
-  const mins = Float32Array.of(Infinity);
-  const maxs = Float32Array.of(-Infinity);
-  if (values.length > 0) backend.minMax(values, { axisLen: 1, inner: 1 }, mins, maxs);
-  let lo = values.length > 0 ? mins[0] : 0;
-  let hi = values.length > 0 ? maxs[0] : 0;
-  if (!(lo < hi)) [lo, hi] = [lo - 0.5, hi + 0.5];
-  const counts = new Float64Array(bins);
-  if (values.length > 0) backend.histogram(values, lo, hi, counts);
-  const edges = Float64Array.from({ length: bins + 1 }, (_, b) => (b === bins ? hi : lo + ((hi - lo) * b) / bins));
-  return plainHistogram({ edges, counts });
-}
-
-/**
  * Error metrics of `reconstructed` against `original`, with histograms when `bins` > 0.
  * `scratch` (optional, ≥ original.length floats) holds the error values for the
  * histogram instead of a fresh array; the result is the same.
  */
 export function measure(original: Float32Array, reconstructed: Float32Array, bins: number, scratch?: Float32Array): Measurement {
-  if (bins > 0 && scratch && scratch.length >= original.length) {
-    const { channels: _c, histogram: _h, ...error } = quantizationError(original, reconstructed);
-    const e = scratch.subarray(0, original.length);
-    for (let i = 0; i < e.length; i++) e[i] = reconstructed[i] - original[i];
-    return { error, histogram: { original: histogramOf(original, bins), error: histogramOf(e, bins) } };
-  }
-  const r = quantizationError(original, reconstructed, bins > 0 ? { histogram: bins } : undefined);
+  const roomy = scratch && scratch.length >= original.length ? { scratch } : {};
+  const r = quantizationError(original, reconstructed, bins > 0 ? { histogram: bins, ...roomy } : undefined);
   const { channels: _channels, histogram, ...error } = r;
   if (!histogram) return { error };
   return { error, histogram: { original: plainHistogram(histogram.original), error: plainHistogram(histogram.error) } };

@@ -48,6 +48,11 @@ export interface QuantizationErrorOptions {
   shape?: readonly number[];
   /** Number of histogram bins (e.g. 64) to include histograms; none by default. */
   histogram?: number;
+  /**
+   * With `histogram`: room (a Float32Array of at least original.length) for the error
+   * values the error histogram is made from, instead of a fresh array each call.
+   */
+  scratch?: Float32Array;
 }
 
 function metrics(s: Float64Array, k: number, count: number): ErrorMetrics {
@@ -76,6 +81,7 @@ interface Plan {
   y: Float32Array;
   layout: AxisLayout;
   bins: number;
+  scratch: Float32Array | undefined;
 }
 
 function plan(fn: string, xArg: unknown, yArg: unknown, optionsArg: unknown): Plan {
@@ -88,7 +94,9 @@ function plan(fn: string, xArg: unknown, yArg: unknown, optionsArg: unknown): Pl
   if (bins !== 0 && !(typeof bins === 'number' && Number.isInteger(bins) && bins >= 1 && bins <= 1 << 20)) {
     throw rangeError(fn, 'histogram', 'a number of bins from 1 to 2^20', o.histogram);
   }
-  return { x, y, layout, bins: bins as number };
+  const scratch = o.scratch === undefined ? undefined : checkFloat32Array(fn, 'scratch', o.scratch);
+  if (scratch && scratch.length < x.length) throw shapeError(fn, 'scratch', `at least original's length ${x.length}`, `length ${scratch.length}`);
+  return { x, y, layout, bins: bins as number, scratch };
 }
 
 /** Non-finite input makes the sums non-finite; then name the first bad element. */
@@ -115,7 +123,7 @@ function report(p: Plan, sums: Float64Array): ErrorReport {
 }
 
 function errorValues(p: Plan): Float32Array {
-  const e = new Float32Array(p.x.length);
+  const e = p.scratch ? p.scratch.subarray(0, p.x.length) : new Float32Array(p.x.length);
   for (let i = 0; i < e.length; i++) e[i] = p.y[i] - p.x[i];
   return e;
 }
