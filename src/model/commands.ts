@@ -2,8 +2,7 @@
  * The model commands on any format: find the format, pick the output path,
  * and hand over to the format's module. This is what the CLI calls.
  */
-import { dirname } from 'node:path';
-import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { checkOptions } from '../validate.js';
 import { rangeError } from '../errors.js';
 import { defaultOutputPath, locateModel } from './detect.js';
@@ -35,9 +34,8 @@ export async function quantizeModel(input: string, output?: string, options: Qua
   const out = output ?? defaultOutputPath(at, quantTag(options, at.format));
   if (at.format === 'onnx') return quantizeOnnx(at.path, out, options);
   if (at.format === 'safetensors') return quantizeSafetensors(at.path, out, options);
-  const json = out.endsWith('.json') ? out : `${out}/model.json`;
-  mkdirSync(dirname(json), { recursive: true });
-  return quantizeTfjs(at.path, json, options);
+  // A tfjs output is a directory: given one, write its model.json (the shards go beside it).
+  return quantizeTfjs(at.path, out.endsWith('.json') ? out : join(out, 'model.json'), options);
 }
 
 /** Prune the weights of an ONNX or safetensors model (magnitude, filters, channels or N:M). */
