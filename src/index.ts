@@ -180,7 +180,7 @@ export type { ErrorCode, ModelpressError } from './errors.js';
 
 // Model files (ONNX, safetensors, TensorFlow.js): one line per format module.
 export type { ModelFormat, ModelReport, TensorReport, ReportTotals, ReportHistogram, ProgressCallback } from './model/types.js';
-export type { QuantizeModelOptions, PruneModelOptions, ModelQuantDType, ModelPruneMethod } from './model/options.js';
+export type { InspectModelOptions, QuantizeModelOptions, PruneModelOptions, ModelQuantDType, ModelPruneMethod } from './model/options.js';
 export type { SelectOptions } from './model/select.js';
 export * from './model/onnx/index.js';
 export * from './model/safetensors/index.js';

@@ -181,9 +181,17 @@ describe('modelpress CLI', () => {
   });
 
   it('inspect lists the weights of each format', async () => {
-    const onnx = JSON.parse(run('inspect', EXAMPLE, '--json').stdout);
+    const onnx = JSON.parse(run('inspect', EXAMPLE, '--json', '--html', 'inspect.html').stdout);
     expect(onnx.format).toBe('onnx');
-    expect(onnx.tensors.map((t: { name: string }) => t.name)).toContain('fc1.weight');
+    const fc1 = onnx.tensors.find((t: { name: string }) => t.name === 'fc1.weight');
+    expect(fc1.scheme).toBe('MatMul B');
+    // A picture of each float tensor's values: 64 bins holding every value.
+    expect(fc1.histogram.original.counts).toHaveLength(64);
+    expect(fc1.histogram.original.counts.reduce((a: number, b: number) => a + b, 0)).toBe(2048 * 96);
+    expect(fc1.histogram.error).toBeUndefined();
+    const html = fs.readFileSync(path.join(dir, 'inspect.html'), 'utf8');
+    expect(html.match(/<svg class="hist"/g)).toHaveLength(8);
+    expect(JSON.parse(run('inspect', EXAMPLE, '--json', '--bins', '0').stdout).tensors[0].histogram).toBeUndefined();
     const src = safetensorsModel(path.join(dir, 'i.safetensors'));
     const st = JSON.parse(run('inspect', src, '--json').stdout);
     expect(st.tensors).toHaveLength(2);

@@ -6,18 +6,19 @@ import { join } from 'node:path';
 import { checkOptions } from '../validate.js';
 import { rangeError } from '../errors.js';
 import { defaultOutputPath, locateModel } from './detect.js';
-import type { PruneModelOptions, QuantizeModelOptions } from './options.js';
+import type { InspectModelOptions, PruneModelOptions, QuantizeModelOptions } from './options.js';
 import type { ModelReport } from './types.js';
 import { inspectOnnx, pruneOnnx, quantizeOnnx } from './onnx/index.js';
 import { inspectSafetensors, pruneSafetensors, quantizeSafetensors } from './safetensors/index.js';
 import { inspectTfjs, quantizeTfjs } from './tfjs/index.js';
 
-/** Describe a model's weights: shapes, dtypes, bytes, sparsity (and its graph, for ONNX). */
-export async function inspectModel(path: string): Promise<ModelReport> {
+/** Describe a model's weights: shapes, dtypes, bytes, sparsity, histograms of values (and its graph, for ONNX). */
+export async function inspectModel(path: string, options: InspectModelOptions = {}): Promise<ModelReport> {
+  checkOptions('inspectModel', options);
   const at = locateModel('inspectModel', path);
-  if (at.format === 'onnx') return inspectOnnx(at.path);
-  if (at.format === 'safetensors') return inspectSafetensors(at.path);
-  return inspectTfjs(at.path);
+  if (at.format === 'onnx') return inspectOnnx(at.path, options);
+  if (at.format === 'safetensors') return inspectSafetensors(at.path, options);
+  return inspectTfjs(at.path, options);
 }
 
 function quantTag(options: QuantizeModelOptions, format: string): string {

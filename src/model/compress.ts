@@ -5,7 +5,7 @@
  * storage; this file only does the arithmetic, through the public ops.
  */
 import { fromFloat16, toFloat16 } from '../quant/cast.js';
-import { quantizationError, type ErrorMetrics } from '../quant/error.js';
+import { histogramOfFinite, quantizationError, type ErrorMetrics } from '../quant/error.js';
 import { dequantize, quantize } from '../quant/quantize.js';
 import { dequantizeBlocks, quantizeBlocks } from '../quant/blocks.js';
 import { magnitudeMask } from '../sparse/masks.js';
@@ -152,6 +152,13 @@ export function zeroFraction(x: Float32Array): number {
   let zeros = 0;
   for (let i = 0; i < x.length; i++) if (x[i] === 0) zeros++;
   return zeros / x.length;
+}
+
+/** What inspect reports of a float tensor: its sparsity and, with `bins` > 0, a histogram of its values (none when one is not finite). */
+export function describeValues(x: Float32Array, bins: number): { sparsity: number; histogram?: { original: ReportHistogram } } {
+  const sparsity = zeroFraction(x);
+  const h = bins > 0 && x.length > 0 ? histogramOfFinite(x, bins) : null;
+  return h ? { sparsity, histogram: { original: plainHistogram(h) } } : { sparsity };
 }
 
 export interface Measurement {

@@ -2,6 +2,7 @@
  * Options of the model commands, shared by every format. Each format reads the
  * part that applies to it and rejects what it cannot do with a clear error.
  */
+import { rangeError } from '../errors.js';
 import type { SelectOptions } from './select.js';
 import type { ProgressCallback } from './types.js';
 
@@ -58,5 +59,19 @@ export interface PruneModelOptions extends SelectOptions {
   onProgress?: ProgressCallback;
 }
 
+export interface InspectModelOptions {
+  /** Histogram bins of each float tensor's values in the report (default 64; 0 for none). */
+  histogramBins?: number;
+}
+
 export const DEFAULT_HISTOGRAM_BINS = 64;
+
+/** The histogramBins option, checked, with its default. */
+export function histogramBinsOption(fn: string, value: unknown): number {
+  if (value === undefined) return DEFAULT_HISTOGRAM_BINS;
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0 || value > 1 << 20) {
+    throw rangeError(fn, 'histogramBins', 'an integer from 0 to 2^20', value);
+  }
+  return value;
+}
 export const DEFAULT_BLOCK_SIZE = 32;

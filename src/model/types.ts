@@ -33,8 +33,8 @@ export interface TensorReport {
   /** Fraction of exact zeros after the command (pruning reports it before too). */
   sparsity?: number;
   sparsityBefore?: number;
-  /** Histograms of the original values and of the error, for the HTML report. */
-  histogram?: { original: ReportHistogram; error: ReportHistogram };
+  /** Histograms of the original values and of the error (inspect: of the values only), for the HTML report. */
+  histogram?: { original: ReportHistogram; error?: ReportHistogram };
 }
 
 export interface ReportTotals {

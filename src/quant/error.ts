@@ -141,10 +141,15 @@ function histogramRange(values: Float32Array, mins: Float32Array, maxs: Float32A
 
 const TENSOR: RangeLayout = { axisLen: 1, inner: 1 };
 
-function histogramOf(backend: Backend, values: Float32Array, bins: number): Histogram {
+/**
+ * Histogram of `values` as quantizationError() makes it (bins over [min, max]), or
+ * null when a value is not finite. For the model reports' pictures of weights.
+ */
+export function histogramOfFinite(values: Float32Array, bins: number): Histogram | null {
+  const backend = getBackend();
   const mins = new Float32Array([Infinity]);
   const maxs = new Float32Array([-Infinity]);
-  if (values.length > 0) backend.minMax(values, TENSOR, mins, maxs);
+  if (values.length > 0 && backend.minMax(values, TENSOR, mins, maxs) >= 0) return null;
   const [lo, hi] = histogramRange(values, mins, maxs);
   const counts = new Float64Array(bins);
   if (values.length > 0) backend.histogram(values, lo, hi, counts);
@@ -175,7 +180,8 @@ export function quantizationError(original: Float32Array, reconstructed: Float32
   if (p.x.length > 0) backend.errorSums(p.x, p.y, layout, sums);
   checkFinite(fn, p, sums);
   const r = report(p, sums);
-  if (p.bins > 0) r.histogram = { original: histogramOf(backend, p.x, p.bins), error: histogramOf(backend, errorValues(p), p.bins) };
+  // Both arrays are finite here (checkFinite), so the histograms exist.
+  if (p.bins > 0) r.histogram = { original: histogramOfFinite(p.x, p.bins)!, error: histogramOfFinite(errorValues(p), p.bins)! };
   return r;
 }
 

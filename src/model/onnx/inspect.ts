@@ -4,7 +4,8 @@
  */
 import type { TensorReport, ModelReport } from '../types.js';
 import { finishReport } from '../report.js';
-import { zeroFraction } from '../compress.js';
+import { describeValues } from '../compress.js';
+import { histogramBinsOption, type InspectModelOptions } from '../options.js';
 import { readOnnx } from './io.js';
 import type { Int64, OnnxModelProto, OnnxValueInfo } from './messages.js';
 import { dataTypeName, dimensionValue, tensorDataBytes, tensorDims, tensorToFloat32, toInt } from './tensor.js';
@@ -87,7 +88,7 @@ export function modelSummary(proto: OnnxModelProto): Record<string, unknown> {
   };
 }
 
-function weightRow(w: WeightRef): TensorReport {
+function weightRow(w: WeightRef, bins: number): TensorReport {
   const dtype = dataTypeName(w.tensor.dataType ?? 0);
   const bytes = tensorDataBytes(w.tensor);
   const values = tensorToFloat32(w.tensor);
@@ -101,15 +102,16 @@ function weightRow(w: WeightRef): TensorReport {
     bytesAfter: bytes,
     action: 'kept',
     scheme: prefix + weightUses(w) + (w.source === 'constant' ? ' (Constant)' : ''),
-    ...(values && values.length > 0 ? { sparsity: zeroFraction(values) } : {}),
+    ...(values && values.length > 0 ? describeValues(values, bins) : {}),
   };
 }
 
 /** Read an ONNX model and report its weights (one row each) and a summary of its graph. */
-export function inspectOnnx(path: string): ModelReport {
+export function inspectOnnx(path: string, options: InspectModelOptions = {}): ModelReport {
   const startedAt = Date.now();
+  const bins = histogramBinsOption('inspectOnnx', options.histogramBins);
   const model = readOnnx(path);
-  const tensors = findWeights(model.proto).map(weightRow);
+  const tensors = findWeights(model.proto).map((w) => weightRow(w, bins));
   return finishReport({
     command: 'inspect',
     format: 'onnx',

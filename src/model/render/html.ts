@@ -24,35 +24,47 @@ function card(value: string, label: string): string {
   return `<div class="card"><b>${escapeHtml(value)}</b><span>${escapeHtml(label)}</span></div>`;
 }
 
-function tableRow(t: TensorReport): string {
+const COLUMNS = ['tensor', 'shape', 'dtype', 'bytes before', 'after', 'SQNR', 'cosine', 'max |err|', 'sparsity', 'scheme'];
+/** Right-aligned numeric columns. */
+const NUMERIC = new Set([3, 4, 5, 6, 7, 8]);
+
+/** A row's cells as text; inspect has nothing "kept": its scheme column says what the tensor is. */
+function rowCells(t: TensorReport, command: ModelReport['command']): string[] {
   const dtype = t.dtypeBefore === t.dtypeAfter ? t.dtypeBefore : `${t.dtypeBefore} → ${t.dtypeAfter}`;
   const sparsity = t.sparsityBefore !== undefined ? `${formatPercent(t.sparsityBefore)} → ${formatPercent(t.sparsity)}` : formatPercent(t.sparsity);
-  const cells = [
-    escapeHtml(t.name),
-    escapeHtml(formatShape(t.shape)),
-    escapeHtml(dtype),
-    `<td class="n">${formatBytes(t.bytesBefore)}</td><td class="n">${formatBytes(t.bytesAfter)}</td>`,
-    `<td class="n">${formatDb(t.error?.sqnrDb)}</td><td class="n">${formatCosine(t.error?.cosine)}</td><td class="n">${formatSci(t.error?.maxAbsError)}</td><td class="n">${escapeHtml(sparsity)}</td>`,
-    escapeHtml(t.action === 'kept' ? `kept: ${t.reason ?? ''}` : (t.scheme ?? t.action)),
-  ];
-  return `<tr class="${t.action === 'kept' ? 'kept' : ''}"><td>${cells[0]}</td><td>${cells[1]}</td><td>${cells[2]}</td>${cells[3]}${cells[4]}<td>${cells[5]}</td></tr>`;
+  const same = t.bytesBefore === t.bytesAfter && command === 'inspect';
+  const note = command === 'inspect' || t.action !== 'kept' ? (t.scheme ?? '') : `kept: ${t.reason ?? ''}`;
+  return [t.name, formatShape(t.shape), dtype, formatBytes(t.bytesBefore), same ? '' : formatBytes(t.bytesAfter), formatDb(t.error?.sqnrDb), formatCosine(t.error?.cosine), formatSci(t.error?.maxAbsError), sparsity, note];
+}
+
+/** The tensor table, without the columns that are empty in every row. */
+function tensorTable(r: ModelReport): string {
+  const rows = r.tensors.map((t) => rowCells(t, r.command));
+  const keep = COLUMNS.map((_, c) => c === 0 || rows.some((cells) => cells[c] !== ''));
+  const cell = (text: string, c: number, tag: string) => (keep[c] ? `<${tag}${NUMERIC.has(c) && tag === 'td' ? ' class="n"' : ''}>${escapeHtml(text)}</${tag}>` : '');
+  const head = COLUMNS.map((name, c) => cell(c === 3 && !keep[4] ? 'bytes' : name, c, 'th')).join('');
+  const body = rows
+    .map((cells, i) => `<tr class="${r.command !== 'inspect' && r.tensors[i].action === 'kept' ? 'kept' : ''}">${cells.map((text, c) => cell(text, c, 'td')).join('')}</tr>`)
+    .join('');
+  return `<table><thead><tr>${head}</tr></thead><tbody>${body}</tbody></table>`;
 }
 
 function tensorDetail(t: TensorReport): string {
   const h = t.histogram;
   const facts = [
     formatShape(t.shape),
-    `${t.dtypeBefore} → ${t.dtypeAfter}`,
-    `${formatBytes(t.bytesBefore)} → ${formatBytes(t.bytesAfter)}`,
+    t.dtypeBefore === t.dtypeAfter ? t.dtypeBefore : `${t.dtypeBefore} → ${t.dtypeAfter}`,
+    t.bytesBefore === t.bytesAfter ? formatBytes(t.bytesBefore) : `${formatBytes(t.bytesBefore)} → ${formatBytes(t.bytesAfter)}`,
     t.error ? `SQNR ${formatDb(t.error.sqnrDb)}, cosine ${formatCosine(t.error.cosine)}, max |error| ${formatSci(t.error.maxAbsError)}, RMSE ${formatSci(t.error.rmse)}` : '',
     t.sparsity !== undefined ? `sparsity ${formatPercent(t.sparsity)}` : '',
   ].filter(Boolean);
-  const charts = h ? histogramSvg(h.original, 'original values', '#3b6fd8') + histogramSvg(h.error, 'error (compressed − original)', '#d8643b') : '';
-  return `<div class="tensor"><h3>${escapeHtml(t.name)}</h3><div class="m">${escapeHtml(t.scheme ?? t.action)} · ${escapeHtml(facts.join(' · '))}</div>${charts}</div>`;
+  const charts = h ? histogramSvg(h.original, t.action === 'kept' ? 'values' : 'original values', '#3b6fd8') + (h.error ? histogramSvg(h.error, 'error (compressed − original)', '#d8643b') : '') : '';
+  const what = t.scheme ?? (t.action === 'kept' ? '' : t.action);
+  return `<div class="tensor"><h3>${escapeHtml(t.name)}</h3><div class="m">${escapeHtml([what, ...facts].filter(Boolean).join(' · '))}</div>${charts}</div>`;
 }
 
 export interface HtmlOptions {
-  /** Histogram panels for at most this many changed tensors (default 200), worst SQNR first. */
+  /** Histogram panels for at most this many tensors (default 200): changed ones worst SQNR first, or for inspect the largest first. */
   maxDetails?: number;
 }
 
@@ -60,11 +72,12 @@ export interface HtmlOptions {
 export function renderReportHtml(r: ModelReport, options: HtmlOptions = {}): string {
   const t = r.totals;
   const changed = r.tensors.filter((x) => x.action !== 'kept');
+  const inspect = r.command === 'inspect';
   const cards = [
-    card(formatRatio(t.ratio), 'smaller (weights)'),
-    card(`${formatBytes(t.bytesBefore)} → ${formatBytes(t.bytesAfter)}`, 'weight bytes'),
+    ...(r.command === 'quantize' ? [card(formatRatio(t.ratio), 'smaller (weights)')] : []),
+    card(t.bytesBefore === t.bytesAfter ? formatBytes(t.bytesBefore) : `${formatBytes(t.bytesBefore)} → ${formatBytes(t.bytesAfter)}`, 'weight bytes'),
     card(t.fileBytesAfter !== undefined ? `${formatBytes(t.fileBytesBefore)} → ${formatBytes(t.fileBytesAfter)}` : formatBytes(t.fileBytesBefore), 'files on disk'),
-    card(`${t.changed} / ${t.tensors}`, 'tensors changed'),
+    inspect ? card(`${t.tensors}`, 'tensors') : card(`${t.changed} / ${t.tensors}`, 'tensors changed'),
     ...(t.minSqnrDb !== undefined ? [card(formatDb(t.minSqnrDb), 'worst SQNR')] : []),
     ...(t.minCosine !== undefined ? [card(formatCosine(t.minCosine), 'worst cosine')] : []),
     ...(t.sparsity !== undefined ? [card(formatPercent(t.sparsity), 'sparsity')] : []),
@@ -77,12 +90,14 @@ export function renderReportHtml(r: ModelReport, options: HtmlOptions = {}): str
         barsSvg(withError.map((x) => ({ label: x.name, value: x.error!.sqnrDb, text: formatDb(x.error!.sqnrDb) })), '#3b6fd8')
       : '';
   const max = options.maxDetails ?? 200;
-  const details = withError
-    .slice()
-    .sort((a, b) => a.error!.sqnrDb - b.error!.sqnrDb)
-    .slice(0, max)
-    .map(tensorDetail)
-    .join('');
+  // inspect pictures every tensor's values, largest first; the other commands each changed tensor's error, worst first.
+  const pictured = inspect
+    ? r.tensors.filter((x) => x.histogram).sort((a, b) => b.bytesBefore - a.bytesBefore)
+    : withError.slice().sort((a, b) => a.error!.sqnrDb - b.error!.sqnrDb);
+  const details = pictured.slice(0, max).map(tensorDetail).join('');
+  const detailsIntro = inspect
+    ? `<h2>Weights</h2><p class="sub">Histograms of each float tensor's values, largest tensor first.</p>`
+    : `<h2>Weights and errors</h2><p class="sub">Histograms of each compressed tensor's original values and of its error, worst SQNR first.</p>`;
   const optionsText = Object.entries(r.options)
     .map(([k, v]) => `${k}: ${typeof v === 'string' ? v : JSON.stringify(v)}`)
     .join(' · ');
@@ -94,9 +109,8 @@ export function renderReportHtml(r: ModelReport, options: HtmlOptions = {}): str
 <div class="cards">${cards}</div>
 ${sqnr}
 <h2>Tensors</h2>
-<table><thead><tr><th>tensor</th><th>shape</th><th>dtype</th><th>bytes before</th><th>after</th><th>SQNR</th><th>cosine</th><th>max |err|</th><th>sparsity</th><th>scheme</th></tr></thead>
-<tbody>${r.tensors.map(tableRow).join('')}</tbody></table>
-${details ? `<h2>Weights and errors</h2><p class="sub">Histograms of each compressed tensor's original values and of its error, worst SQNR first.</p>${details}` : ''}
+${tensorTable(r)}
+${details ? detailsIntro + details : ''}
 </body></html>
 `;
 }

@@ -4,7 +4,8 @@
  * row with their scheme, their scales and zero points folded into their bytes.
  */
 import { closeSync, openSync } from 'node:fs';
-import { zeroFraction } from '../compress.js';
+import { describeValues, zeroFraction } from '../compress.js';
+import { histogramBinsOption, type InspectModelOptions } from '../options.js';
 import { finishReport } from '../report.js';
 import type { ModelReport, TensorReport } from '../types.js';
 import { dtypeWord, FLOAT_DTYPES, itemSize, shapeCount, viewAs } from './dtypes.js';
@@ -41,14 +42,22 @@ function storedSparsity(stream: TensorStream, t: SafetensorsEntry, info: Quantiz
   return zeros / values.length;
 }
 
+/** Sparsity of a stored tensor and, for a plain float tensor, the histogram of its values. */
+function storedSummary(stream: TensorStream, t: SafetensorsEntry, info: QuantizedTensorInfo | undefined, bins: number): Pick<TensorReport, 'sparsity' | 'histogram'> {
+  if (!info && FLOAT_DTYPES.has(t.dtype)) return describeValues(stream.widen(t.dtype, stream.readRaw(t), shapeCount(t.shape)), bins);
+  const sparsity = storedSparsity(stream, t, info);
+  return sparsity !== undefined ? { sparsity } : {};
+}
+
 /**
  * Report of a safetensors file (command 'inspect'): each tensor's shape, dtype,
  * bytes and sparsity, and for files written by quantizeSafetensors the scheme of
  * each compressed tensor. Throws ERR_MODELPRESS_BAD_FILE for a malformed file.
  */
-export function inspectSafetensors(path: string): ModelReport {
+export function inspectSafetensors(path: string, options: InspectModelOptions = {}): ModelReport {
   const fn = 'inspectSafetensors';
   const startedAt = Date.now();
+  const bins = histogramBinsOption(fn, options.histogramBins);
   const fail = formatFailure(fn, path);
   const fd = openSync(path, 'r');
   const rows: TensorReport[] = [];
@@ -74,8 +83,7 @@ export function inspectSafetensors(path: string): ModelReport {
       if (folded.get(t.name) === -1) continue;
       const info = Object.prototype.hasOwnProperty.call(infos, t.name) ? infos[t.name] : undefined;
       const bytes = t.end - t.begin;
-      const sparsity = storedSparsity(stream, t, info);
-      const common = { name: t.name, ...(sparsity !== undefined ? { sparsity } : {}) };
+      const common = { name: t.name, ...storedSummary(stream, t, info, bins) };
       if (!info) {
         rows.push({ ...common, shape: t.shape, dtypeBefore: dtypeWord(t.dtype), dtypeAfter: dtypeWord(t.dtype), bytesBefore: bytes, bytesAfter: bytes, action: 'kept' });
         continue;

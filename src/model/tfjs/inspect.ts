@@ -1,8 +1,9 @@
 /**
  * `inspect` for TensorFlow.js models: one row per weight with its shape,
- * storage type, bytes and fraction of zeros.
+ * storage type, bytes, fraction of zeros and a histogram of its values.
  */
-import { zeroFraction } from '../compress.js';
+import { describeValues } from '../compress.js';
+import { histogramBinsOption, type InspectModelOptions } from '../options.js';
 import { finishReport } from '../report.js';
 import type { ModelReport, TensorReport } from '../types.js';
 import { readTfjsModel, type TfjsWeight } from './read.js';
@@ -12,23 +13,24 @@ export function tfjsStorageName(w: Pick<TfjsWeight, 'dtype' | 'quantization'>): 
   return w.quantization ? `${w.quantization.dtype} (quantized ${w.dtype})` : w.dtype;
 }
 
-function zerosOf(w: TfjsWeight): number | undefined {
-  if (w.dtype === 'string') return undefined;
-  if (w.data instanceof Float32Array) return zeroFraction(w.data);
+/** Fraction of zeros and, for float weights, the histogram of their values. */
+function summaryOf(w: TfjsWeight, bins: number): Pick<TensorReport, 'sparsity' | 'histogram'> {
+  if (w.dtype === 'string') return {};
+  if (w.data instanceof Float32Array) return describeValues(w.data, bins);
   let zeros = 0;
   for (let i = 0; i < w.data.length; i++) if (w.data[i] === 0) zeros++;
-  return w.data.length > 0 ? zeros / w.data.length : 0;
+  return { sparsity: w.data.length > 0 ? zeros / w.data.length : 0 };
 }
 
 /** Report every weight of a TensorFlow.js model (model.json and shards) without changing anything. */
-export function inspectTfjs(modelJsonPath: string): ModelReport {
+export function inspectTfjs(modelJsonPath: string, options: InspectModelOptions = {}): ModelReport {
   const startedAt = Date.now();
+  const bins = histogramBinsOption('inspectTfjs', options.histogramBins);
   const model = readTfjsModel(modelJsonPath);
   const tensors: TensorReport[] = [];
   for (const g of model.groups) {
     for (const w of g.weights) {
       const storage = tfjsStorageName(w);
-      const sparsity = zerosOf(w);
       tensors.push({
         name: w.name,
         shape: w.shape.slice(),
@@ -37,7 +39,7 @@ export function inspectTfjs(modelJsonPath: string): ModelReport {
         bytesBefore: w.byteLength,
         bytesAfter: w.byteLength,
         action: 'kept',
-        ...(sparsity !== undefined ? { sparsity } : {}),
+        ...summaryOf(w, bins),
       });
     }
   }
