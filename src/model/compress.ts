@@ -2,16 +2,18 @@
  * The per-tensor work every model format shares: quantize a float32 weight
  * (per tensor, per channel or in blocks), convert it to float16, prune it, and
  * measure what that cost against the original. Formats decide the axis and the
- * storage; this file only does the arithmetic, through the public ops.
+ * storage; this file only does the arithmetic, through the public ops. It uses
+ * their Promise forms, so the kernels run off the JS thread and a server that
+ * compresses a model keeps its event loop free.
  */
-import { fromFloat16, toFloat16 } from '../quant/cast.js';
-import { histogramOfFinite, quantizationError, type ErrorMetrics } from '../quant/error.js';
-import { dequantize, quantize } from '../quant/quantize.js';
-import { dequantizeBlocks, quantizeBlocks } from '../quant/blocks.js';
-import { magnitudeMask } from '../sparse/masks.js';
-import { lnStructuredMask } from '../sparse/structured.js';
-import { nmMask } from '../sparse/nm.js';
-import { applyMask } from '../sparse/apply.js';
+import { fromFloat16Async, toFloat16Async } from '../quant/cast.js';
+import { histogramOfFinite, quantizationErrorAsync, type ErrorMetrics } from '../quant/error.js';
+import { dequantizeAsync, quantizeAsync } from '../quant/quantize.js';
+import { dequantizeBlocksAsync, quantizeBlocksAsync } from '../quant/blocks.js';
+import { magnitudeMaskAsync } from '../sparse/masks.js';
+import { lnStructuredMaskAsync } from '../sparse/structured.js';
+import { nmMaskAsync } from '../sparse/nm.js';
+import { applyMaskAsync } from '../sparse/apply.js';
 import type { ReportHistogram } from './types.js';
 
 export type WeightDType = 'int8' | 'uint8' | 'int4' | 'uint4';
@@ -39,9 +41,9 @@ export interface QuantizedWeight {
 }
 
 /** Prefix a thrown error with the tensor it happened on. */
-function inTensor<T>(name: string, work: () => T): T {
+async function inTensor<T>(name: string, work: () => Promise<T>): Promise<T> {
   try {
-    return work();
+    return await work();
   } catch (e) {
     if (e instanceof Error) e.message = `tensor ${JSON.stringify(name)}: ${e.message}`;
     throw e;
@@ -52,7 +54,6 @@ function count(shape: readonly number[]): number {
   return shape.reduce((a, b) => a * b, 1);
 }
 
-/** Quantize `x` and return the stored form and its dequantized reconstruction. */
 /**
  * Reusable buffers for the per-tensor work (optional): fresh large allocations
  * are slow to fault in, so a caller going through many tensors can pass the same
@@ -84,30 +85,30 @@ export function quantizeWeight(
   shape: readonly number[],
   spec: WeightQuantization,
   scratch?: WeightScratch,
-): { weight: QuantizedWeight; reconstructed: Float32Array } {
-  return inTensor(name, () => {
+): Promise<{ weight: QuantizedWeight; reconstructed: Float32Array }> {
+  return inTensor(name, async () => {
     const recOut = prefix(scratch?.reconstructed, x.length);
     if (spec.blockSize !== undefined) {
       const axis = spec.axis ?? shape.length - 1;
       const fourBit = spec.dtype === 'int4' || spec.dtype === 'uint4';
       const out = spec.dtype === 'int8' ? bytesView(scratch?.data, Int8Array, x.length) : bytesView(scratch?.data, Uint8Array, fourBit ? Math.ceil(x.length / 2) : x.length);
-      const t = quantizeBlocks(x, { blockSize: spec.blockSize, dtype: spec.dtype, symmetric: spec.symmetric, shape, axis, ...(out ? { out } : {}) });
+      const t = await quantizeBlocksAsync(x, { blockSize: spec.blockSize, dtype: spec.dtype, symmetric: spec.symmetric, shape, axis, ...(out ? { out } : {}) });
       const paramShape = shape.slice();
       paramShape[axis] = Math.ceil(shape[axis] / spec.blockSize);
       const weight: QuantizedWeight = { data: t.data, scale: t.scales, zeroPoint: t.zeroPoints, paramShape, spec: { ...spec, axis } };
-      return { weight, reconstructed: dequantizeBlocks(t, recOut ? { out: recOut } : undefined) };
+      return { weight, reconstructed: await dequantizeBlocksAsync(t, recOut ? { out: recOut } : undefined) };
     }
     if (spec.dtype === 'int4' || spec.dtype === 'uint4') {
       throw new RangeError(`${spec.dtype} needs a block size (4-bit weights are stored in blocks)`);
     }
     const perChannel = spec.axis !== null;
     const out = spec.dtype === 'int8' ? bytesView(scratch?.data, Int8Array, x.length) : bytesView(scratch?.data, Uint8Array, x.length);
-    const t = quantize(x, { dtype: spec.dtype, symmetric: spec.symmetric, ...(perChannel ? { axis: spec.axis!, shape } : {}), ...(out ? { out } : {}) });
+    const t = await quantizeAsync(x, { dtype: spec.dtype, symmetric: spec.symmetric, ...(perChannel ? { axis: spec.axis!, shape } : {}), ...(out ? { out } : {}) });
     const scale = typeof t.scale === 'number' ? Float32Array.of(t.scale) : t.scale;
     const zp = typeof t.zeroPoint === 'number' ? Int32Array.of(t.zeroPoint) : Int32Array.from(t.zeroPoint);
     const paramShape = perChannel ? [shape[spec.axis!]] : [];
     const weight: QuantizedWeight = { data: t.data, scale, zeroPoint: zp, paramShape, spec };
-    return { weight, reconstructed: dequantize(t, recOut ? { out: recOut } : undefined) };
+    return { weight, reconstructed: await dequantizeAsync(t, recOut ? { out: recOut } : undefined) };
   });
 }
 
@@ -119,12 +120,12 @@ export function quantizedWeightBytes(w: QuantizedWeight): number {
 }
 
 /** float32 → float16 (round half to even) and back, for the report. */
-export function toHalfWeight(name: string, x: Float32Array, scratch?: WeightScratch): { half: Uint16Array; reconstructed: Float32Array; overflowed: number } {
-  return inTensor(name, () => {
+export function toHalfWeight(name: string, x: Float32Array, scratch?: WeightScratch): Promise<{ half: Uint16Array; reconstructed: Float32Array; overflowed: number }> {
+  return inTensor(name, async () => {
     const half = prefix(scratch?.half, x.length);
     const rec = prefix(scratch?.reconstructed, x.length);
-    const r = toFloat16(x, half ? { out: half } : undefined);
-    return { half: r.data, reconstructed: fromFloat16(r.data, rec ? { out: rec } : undefined), overflowed: r.overflowed };
+    const r = await toFloat16Async(x, half ? { out: half } : undefined);
+    return { half: r.data, reconstructed: await fromFloat16Async(r.data, rec ? { out: rec } : undefined), overflowed: r.overflowed };
   });
 }
 
@@ -136,13 +137,13 @@ export type PruneSpec =
   | { method: 'nm'; n: number; m: number; axis: number };
 
 /** Prune `x` per `spec`; returns the pruned copy and its mask (1 = kept). */
-export function pruneWeight(name: string, x: Float32Array, shape: readonly number[], spec: PruneSpec): { pruned: Float32Array; mask: Uint8Array } {
-  return inTensor(name, () => {
+export function pruneWeight(name: string, x: Float32Array, shape: readonly number[], spec: PruneSpec): Promise<{ pruned: Float32Array; mask: Uint8Array }> {
+  return inTensor(name, async () => {
     let mask: Uint8Array;
-    if (spec.method === 'magnitude') mask = magnitudeMask(x, { amount: spec.amount });
-    else if (spec.method === 'structured') mask = lnStructuredMask(x, { shape: [...shape], axis: spec.axis, n: spec.norm ?? 2, amount: spec.amount });
-    else mask = nmMask(x, { n: spec.n, m: spec.m, shape: [...shape], axis: spec.axis });
-    return { pruned: applyMask(x, mask), mask };
+    if (spec.method === 'magnitude') mask = await magnitudeMaskAsync(x, { amount: spec.amount });
+    else if (spec.method === 'structured') mask = await lnStructuredMaskAsync(x, { shape: [...shape], axis: spec.axis, n: spec.norm ?? 2, amount: spec.amount });
+    else mask = await nmMaskAsync(x, { n: spec.n, m: spec.m, shape: [...shape], axis: spec.axis });
+    return { pruned: await applyMaskAsync(x, mask), mask };
   });
 }
 
@@ -173,9 +174,9 @@ const plainHistogram = (h: { edges: Float64Array; counts: Float64Array }): Repor
  * `scratch` (optional, ≥ original.length floats) holds the error values for the
  * histogram instead of a fresh array; the result is the same.
  */
-export function measure(original: Float32Array, reconstructed: Float32Array, bins: number, scratch?: Float32Array): Measurement {
+export async function measure(original: Float32Array, reconstructed: Float32Array, bins: number, scratch?: Float32Array): Promise<Measurement> {
   const roomy = scratch && scratch.length >= original.length ? { scratch } : {};
-  const r = quantizationError(original, reconstructed, bins > 0 ? { histogram: bins, ...roomy } : undefined);
+  const r = await quantizationErrorAsync(original, reconstructed, bins > 0 ? { histogram: bins, ...roomy } : undefined);
   const { channels: _channels, histogram, ...error } = r;
   if (!histogram) return { error };
   return { error, histogram: { original: plainHistogram(histogram.original), error: plainHistogram(histogram.error) } };

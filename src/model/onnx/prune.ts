@@ -110,7 +110,7 @@ export async function pruneOnnx(input: string, output: string, options: PruneMod
       continue;
     }
     const x = tensorToFloat32(c.weight.tensor)!;
-    const { pruned, mask } = pruneWeight(c.label, x, c.shape, plan.spec);
+    const { pruned, mask } = await pruneWeight(c.label, x, c.shape, plan.spec);
     zeroStored(c.weight.tensor, mask);
     rows.push({
       name: c.label,
@@ -123,7 +123,7 @@ export async function pruneOnnx(input: string, output: string, options: PruneMod
       scheme: c.where + plan.scheme,
       sparsityBefore: zeroFraction(x),
       sparsity: zeroFraction(pruned),
-      ...measure(x, pruned, s.bins),
+      ...(await measure(x, pruned, s.bins)),
     });
     done += c.bytes;
     options.onProgress?.(done, total, c.label);

@@ -124,18 +124,18 @@ function keptRow(c: WeightCandidate): TensorReport {
 }
 
 /** Quantize one weight, record the graph edit, and return its report row. */
-function quantizeOne(c: WeightCandidate, layout: Layout, s: Settings, rewriter: WeightRewriter, scratch: FloatScratch): TensorReport {
+async function quantizeOne(c: WeightCandidate, layout: Layout, s: Settings, rewriter: WeightRewriter, scratch: FloatScratch): Promise<TensorReport> {
   const x = scratch.valuesOf(c);
   const base = { name: c.label, shape: c.shape, dtypeBefore: c.dtype, bytesBefore: c.bytes, scheme: c.where + layout.scheme };
   if (s.dtype === 'fp16') {
-    const h = toHalfWeight(c.label, x, { reconstructed: scratch.weightScratch(x.length).reconstructed });
+    const h = await toHalfWeight(c.label, x, { reconstructed: scratch.weightScratch(x.length).reconstructed });
     rewriter.toHalf(c.weight, c.shape, h.half);
-    const m = measure(x, h.reconstructed, s.bins, scratch.errors(x.length));
+    const m = await measure(x, h.reconstructed, s.bins, scratch.errors(x.length));
     const scheme = h.overflowed > 0 ? `${base.scheme}; ${h.overflowed} values overflowed to ±Inf` : base.scheme;
     return { ...base, scheme, dtypeAfter: 'float16', bytesAfter: h.half.byteLength, action: 'fp16', ...m };
   }
   const spec = { dtype: s.dtype, symmetric: s.symmetric, axis: layout.axis, ...(layout.blocked ? { blockSize: s.blockSize } : {}) };
-  const { weight, reconstructed } = quantizeWeight(c.label, x, c.shape, spec, scratch.weightScratch(x.length));
+  const { weight, reconstructed } = await quantizeWeight(c.label, x, c.shape, spec, scratch.weightScratch(x.length));
   rewriter.dequantize(c.weight, c.shape, {
     qType: Q_TYPES[s.dtype],
     data: bytesOf(weight.data),
@@ -145,7 +145,7 @@ function quantizeOne(c: WeightCandidate, layout: Layout, s: Settings, rewriter: 
     axis: layout.axis,
     blockSize: layout.blocked ? s.blockSize : null,
   });
-  const m = measure(x, reconstructed, s.bins, scratch.errors(x.length));
+  const m = await measure(x, reconstructed, s.bins, scratch.errors(x.length));
   return { ...base, dtypeAfter: s.dtype, bytesAfter: quantizedWeightBytes(weight), action: 'quantized', ...m };
 }
 
@@ -196,7 +196,7 @@ export async function quantizeOnnx(input: string, output: string, options: Quant
       rows.push(keptRow(c));
       continue;
     }
-    rows.push(quantizeOne(c, layout, s, rewriter, scratch));
+    rows.push(await quantizeOne(c, layout, s, rewriter, scratch));
     done += c.bytes;
     options.onProgress?.(done, total, c.label);
     // Let a progress display paint between large tensors.

@@ -47,7 +47,7 @@ function zeroMasked(raw: Uint8Array, size: number, mask: Uint8Array): void {
   for (let i = 0; i < mask.length; i++) if (mask[i] === 0) view[i] = 0;
 }
 
-function runPlan(p: PrunePlan, stream: TensorStream, file: AtomicFile, bins: number, errors: Float32Array | undefined): TensorReport {
+async function runPlan(p: PrunePlan, stream: TensorStream, file: AtomicFile, bins: number, errors: Float32Array | undefined): Promise<TensorReport> {
   const { entry } = p;
   const bytes = entry.end - entry.begin;
   const word = dtypeWord(entry.dtype);
@@ -58,13 +58,13 @@ function runPlan(p: PrunePlan, stream: TensorStream, file: AtomicFile, bins: num
   }
   const { raw, x } = stream.readFloat32(entry);
   const sparsityBefore = zeroFraction(x);
-  const { pruned, mask } = pruneWeight(entry.name, x, entry.shape, p.spec);
+  const { pruned, mask } = await pruneWeight(entry.name, x, entry.shape, p.spec);
   if (entry.dtype === 'F32') file.write(pruned);
   else {
     zeroMasked(raw, itemSize(entry.dtype), mask);
     file.write(raw);
   }
-  const m = measure(x, pruned, bins, errors);
+  const m = await measure(x, pruned, bins, errors);
   return { ...base, action: 'pruned', scheme: p.scheme, sparsityBefore, sparsity: zeroFraction(pruned), error: m.error, ...(m.histogram ? { histogram: m.histogram } : {}) };
 }
 
@@ -99,7 +99,7 @@ export async function pruneSafetensors(input: string, output: string, options: P
     try {
       file.write(outHeader);
       for (const p of plans) {
-        rows.push(runPlan(p, stream, file, s.bins, errors));
+        rows.push(await runPlan(p, stream, file, s.bins, errors));
         done += p.entry.end - p.entry.begin;
         s.onProgress?.(done, total, p.entry.name);
         await nextTurn();

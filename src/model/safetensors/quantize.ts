@@ -28,7 +28,7 @@
 import { closeSync, openSync } from 'node:fs';
 import { rangeErrorText } from '../../errors.js';
 import { AtomicFile, checkOutputPath } from '../atomic.js';
-import { measure, quantizeWeight, toHalfWeight, type WeightQuantization, type WeightScratch } from '../compress.js';
+import { measure, quantizeWeight, toHalfWeight, type Measurement, type WeightQuantization, type WeightScratch } from '../compress.js';
 import type { QuantizeModelOptions } from '../options.js';
 import { finishReport } from '../report.js';
 import type { ModelReport, TensorReport } from '../types.js';
@@ -121,7 +121,7 @@ function keptRow(j: Job): TensorReport {
   return { name: j.entry.name, shape: j.entry.shape, dtypeBefore: word, dtypeAfter: word, bytesBefore: bytes, bytesAfter: bytes, action: 'kept', reason: j.reason };
 }
 
-function compressedRow(j: Job, info: QuantizedTensorInfo, m: ReturnType<typeof measure>, bytesAfter: number, scheme: string): TensorReport {
+function compressedRow(j: Job, info: QuantizedTensorInfo, m: Measurement, bytesAfter: number, scheme: string): TensorReport {
   return {
     name: j.entry.name,
     shape: j.entry.shape,
@@ -150,7 +150,7 @@ function makeScratch(s: QuantizeSettings, maxElements: number): Scratch {
 }
 
 /** Read, compress, measure and write one tensor; returns its report row. */
-function runJob(j: Job, stream: TensorStream, file: AtomicFile, bins: number, scratch: Scratch): TensorReport {
+async function runJob(j: Job, stream: TensorStream, file: AtomicFile, bins: number, scratch: Scratch): Promise<TensorReport> {
   const info = j.info;
   if (!info) {
     stream.copy(j.entry, file);
@@ -158,10 +158,10 @@ function runJob(j: Job, stream: TensorStream, file: AtomicFile, bins: number, sc
   }
   const { x } = stream.readFloat32(j.entry);
   if (info.dtype === 'fp16') {
-    const h = toHalfWeight(j.entry.name, x, scratch.weight);
+    const h = await toHalfWeight(j.entry.name, x, scratch.weight);
     file.write(h.half);
     const scheme = h.overflowed > 0 ? `float16 (${h.overflowed} values overflowed to ±Inf)` : 'float16';
-    return compressedRow(j, info, measure(x, h.reconstructed, bins, scratch.errors), h.half.byteLength, scheme);
+    return compressedRow(j, info, await measure(x, h.reconstructed, bins, scratch.errors), h.half.byteLength, scheme);
   }
   const fourBit = is4BitDType(info.dtype);
   const spec: WeightQuantization = {
@@ -170,7 +170,7 @@ function runJob(j: Job, stream: TensorStream, file: AtomicFile, bins: number, sc
     axis: info.axis ?? null,
     ...(fourBit ? { blockSize: info.block_size } : {}),
   };
-  const { weight, reconstructed } = quantizeWeight(j.entry.name, x, j.entry.shape, spec, scratch.weight);
+  const { weight, reconstructed } = await quantizeWeight(j.entry.name, x, j.entry.shape, spec, scratch.weight);
   const [rows, cols] = rowsAndCols(j.entry.shape);
   file.write(fourBit ? flatToRowPacked(weight.data as Uint8Array, rows, cols) : weight.data);
   file.write(weight.scale);
@@ -179,7 +179,7 @@ function runJob(j: Job, stream: TensorStream, file: AtomicFile, bins: number, sc
     file.write(fourBit ? packNibbleRows(weight.zeroPoint, pRows, pCols) : info.dtype === 'int8' ? Int8Array.from(weight.zeroPoint) : Uint8Array.from(weight.zeroPoint));
   }
   const bytesAfter = j.outputs.reduce((a, o) => a + o.bytes, 0);
-  return compressedRow(j, info, measure(x, reconstructed, bins, scratch.errors), bytesAfter, schemeWords(info));
+  return compressedRow(j, info, await measure(x, reconstructed, bins, scratch.errors), bytesAfter, schemeWords(info));
 }
 
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -220,7 +220,7 @@ export async function quantizeSafetensors(input: string, output: string, options
       file.write(outHeader);
       for (const j of jobs) {
         const expected = file.position + j.outputs.reduce((a, o) => a + o.bytes, 0);
-        rows.push(runJob(j, stream, file, s.bins, scratch));
+        rows.push(await runJob(j, stream, file, s.bins, scratch));
         if (file.position !== expected) throw new Error(`${fn}: internal error: wrote ${file.position} bytes for ${j.entry.name}, planned ${expected}`);
         done += j.entry.end - j.entry.begin;
         s.onProgress?.(done, total, j.entry.name);

@@ -66,14 +66,14 @@ function unsupported(w: TfjsWeight): string | null {
   return null;
 }
 
-function quantizeOne(w: TfjsWeight, p: Plan): { out: TfjsWeightOut; row: TensorReport } {
+async function quantizeOne(w: TfjsWeight, p: Plan): Promise<{ out: TfjsWeightOut; row: TensorReport }> {
   const x = w.data as Float32Array;
   const enc = encodeTfjsWeight(x, p.dtype, p.symmetric);
   if (enc.overflowed) {
     return { out: { entry: w.entry, bytes: w.raw }, row: keptRow(w, `${enc.overflowed} values beyond the float16 range`) };
   }
   const { quantization } = enc;
-  const { error, histogram } = measure(x, enc.reconstructed, p.bins);
+  const { error, histogram } = await measure(x, enc.reconstructed, p.bins);
   const fp16 = quantization.dtype === 'float16';
   const row: TensorReport = {
     name: w.name,
@@ -117,7 +117,7 @@ export async function quantizeTfjs(inputModelJson: string, outputModelJson: stri
         outs.push({ entry: w.entry, bytes: w.raw });
         rows.push(keptRow(w, reason));
       } else {
-        const { out, row } = quantizeOne(w, p);
+        const { out, row } = await quantizeOne(w, p);
         outs.push(out);
         rows.push(row);
       }
