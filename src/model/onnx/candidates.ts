@@ -6,7 +6,8 @@
  * accepts it.
  */
 import { typeError } from '../../errors.js';
-import type { TensorSelector } from '../select.js';
+import { checkOutputPath } from '../atomic.js';
+import { tensorSelector, type SelectOptions, type TensorSelector } from '../select.js';
 import { weightAxes, type WeightAxes } from './roles.js';
 import { DataType } from './schema.js';
 import type { OnnxModelProto } from './schema.js';
@@ -43,6 +44,27 @@ export function opTypeList(fn: string, arg: string, value: unknown, fallback: re
 }
 
 /** Every weight of the model with the decision for it. */
+/** The arguments quantizeOnnx and pruneOnnx share, checked: paths, selection, op types. */
+export function checkedSelection(
+  fn: string,
+  input: unknown,
+  output: unknown,
+  options: unknown,
+  defaultOpTypes: readonly string[],
+): { selector: TensorSelector; opTypes: string[]; excludeOpTypes: string[] } {
+  if (typeof input !== 'string' || input === '') throw typeError(fn, 'input', 'a file path', input);
+  if (typeof output !== 'string' || output === '') throw typeError(fn, 'output', 'a file path', output);
+  if (options === null || typeof options !== 'object') throw typeError(fn, 'options', 'an object', options);
+  const o = options as SelectOptions & { opTypes?: unknown; excludeOpTypes?: unknown; inPlace?: boolean };
+  const selection = {
+    selector: tensorSelector(fn, o),
+    opTypes: opTypeList(fn, 'opTypes', o.opTypes, defaultOpTypes),
+    excludeOpTypes: opTypeList(fn, 'excludeOpTypes', o.excludeOpTypes, []),
+  };
+  checkOutputPath(fn, input, output, o.inPlace ?? false);
+  return selection;
+}
+
 export function weightCandidates(
   proto: OnnxModelProto,
   selector: TensorSelector,

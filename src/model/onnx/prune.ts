@@ -5,14 +5,13 @@
  * float64 weight keeps every surviving value bit for bit.
  */
 import { basename } from 'node:path';
-import { rangeError, typeError } from '../../errors.js';
-import { checkOutputPath } from '../atomic.js';
+import { rangeError } from '../../errors.js';
 import { measure, pruneWeight, zeroFraction, type PruneSpec } from '../compress.js';
-import { DEFAULT_HISTOGRAM_BINS, type ModelPruneMethod, type PruneModelOptions } from '../options.js';
+import { histogramBinsOption, type ModelPruneMethod, type PruneModelOptions } from '../options.js';
 import { finishReport } from '../report.js';
-import { tensorSelector } from '../select.js';
+import { nextTurn } from '../turns.js';
 import type { ModelReport, TensorReport } from '../types.js';
-import { opTypeList, weightCandidates, type WeightCandidate } from './candidates.js';
+import { checkedSelection, weightCandidates, type WeightCandidate } from './candidates.js';
 import { readOnnx, writeOnnx } from './io.js';
 import { PRUNE_OP_TYPES } from './roles.js';
 import { DataType, type OnnxTensor } from './schema.js';
@@ -39,8 +38,7 @@ function settingsOf(o: PruneModelOptions): Settings {
   const n = o.n ?? (o.m === undefined ? 2 : Math.max(1, Math.floor(m / 2)));
   if (!Number.isSafeInteger(m) || m < 1 || m > 256) throw rangeError(FN, 'm', 'an integer in [1, 256]', m);
   if (!Number.isSafeInteger(n) || n < 1 || n > m) throw rangeError(FN, 'n', `an integer in [1, m = ${m}]`, n);
-  const bins = o.histogramBins ?? DEFAULT_HISTOGRAM_BINS;
-  if (!Number.isSafeInteger(bins) || bins < 0) throw rangeError(FN, 'histogramBins', 'an integer ≥ 0', bins);
+  const bins = histogramBinsOption(FN, o.histogramBins);
   return { method, amount, n, m, bins };
 }
 
@@ -85,14 +83,8 @@ function keptRow(c: WeightCandidate, reason: string): TensorReport {
  */
 export async function pruneOnnx(input: string, output: string, options: PruneModelOptions = {}): Promise<ModelReport> {
   const startedAt = Date.now();
-  if (typeof input !== 'string' || input === '') throw typeError(FN, 'input', 'a file path', input);
-  if (typeof output !== 'string' || output === '') throw typeError(FN, 'output', 'a file path', output);
-  if (options === null || typeof options !== 'object') throw typeError(FN, 'options', 'an object', options);
+  const { selector, opTypes, excludeOpTypes } = checkedSelection(FN, input, output, options, PRUNE_OP_TYPES);
   const s = settingsOf(options);
-  const selector = tensorSelector(FN, options);
-  const opTypes = opTypeList(FN, 'opTypes', options.opTypes, PRUNE_OP_TYPES);
-  const excludeOpTypes = opTypeList(FN, 'excludeOpTypes', options.excludeOpTypes, []);
-  checkOutputPath(FN, input, output, options.inPlace ?? false);
 
   const model = readOnnx(input);
   const candidates = weightCandidates(model.proto, selector, opTypes, excludeOpTypes);
@@ -127,7 +119,7 @@ export async function pruneOnnx(input: string, output: string, options: PruneMod
     });
     done += c.bytes;
     options.onProgress?.(done, total, c.label);
-    if (c.bytes > 1 << 20) await new Promise((r) => setImmediate(r));
+    if (c.bytes > 1 << 20) await nextTurn();
   }
 
   const externalData = model.externalFiles.length > 0 ? { externalData: { location: `${basename(output)}.data` } } : {};

@@ -7,13 +7,12 @@
  */
 import { basename } from 'node:path';
 import { rangeError, typeError } from '../../errors.js';
-import { checkOutputPath } from '../atomic.js';
 import { measure, quantizedWeightBytes, quantizeWeight, toHalfWeight, type WeightDType, type WeightScratch } from '../compress.js';
-import { DEFAULT_BLOCK_SIZE, DEFAULT_HISTOGRAM_BINS, type QuantizeModelOptions } from '../options.js';
+import { DEFAULT_BLOCK_SIZE, histogramBinsOption, type QuantizeModelOptions } from '../options.js';
 import { finishReport } from '../report.js';
-import { tensorSelector } from '../select.js';
+import { nextTurn } from '../turns.js';
 import type { ModelReport, TensorReport } from '../types.js';
-import { opTypeList, weightCandidates, type WeightCandidate } from './candidates.js';
+import { checkedSelection, weightCandidates, type WeightCandidate } from './candidates.js';
 import { readOnnx, writeOnnx } from './io.js';
 import { isLazy, rawDataLength, readRawData } from './lazy.js';
 import { OPSET_BLOCKED, OPSET_PER_AXIS, OPSET_PER_TENSOR, raiseOpset } from './opset.js';
@@ -42,8 +41,7 @@ function settingsOf(o: QuantizeModelOptions): Settings {
   if (o.symmetric !== undefined && typeof o.symmetric !== 'boolean') throw typeError(FN, 'symmetric', 'a boolean', o.symmetric);
   const blockSize = o.blockSize ?? DEFAULT_BLOCK_SIZE;
   if (!Number.isSafeInteger(blockSize) || blockSize < 2) throw rangeError(FN, 'blockSize', 'an integer ≥ 2', blockSize);
-  const bins = o.histogramBins ?? DEFAULT_HISTOGRAM_BINS;
-  if (!Number.isSafeInteger(bins) || bins < 0) throw rangeError(FN, 'histogramBins', 'an integer ≥ 0', bins);
+  const bins = histogramBinsOption(FN, o.histogramBins);
   return {
     dtype: dtype as Settings['dtype'],
     perChannel: o.perChannel ?? true,
@@ -161,14 +159,8 @@ function opsetAdvice(s: Settings): string {
  */
 export async function quantizeOnnx(input: string, output: string, options: QuantizeModelOptions = {}): Promise<ModelReport> {
   const startedAt = Date.now();
-  if (typeof input !== 'string' || input === '') throw typeError(FN, 'input', 'a file path', input);
-  if (typeof output !== 'string' || output === '') throw typeError(FN, 'output', 'a file path', output);
-  if (options === null || typeof options !== 'object') throw typeError(FN, 'options', 'an object', options);
+  const { selector, opTypes, excludeOpTypes } = checkedSelection(FN, input, output, options, QUANTIZE_OP_TYPES);
   const s = settingsOf(options);
-  const selector = tensorSelector(FN, options);
-  const opTypes = opTypeList(FN, 'opTypes', options.opTypes, QUANTIZE_OP_TYPES);
-  const excludeOpTypes = opTypeList(FN, 'excludeOpTypes', options.excludeOpTypes, []);
-  checkOutputPath(FN, input, output, options.inPlace ?? false);
 
   const model = readOnnx(input);
   const candidates = weightCandidates(model.proto, selector, opTypes, excludeOpTypes).map((c) => {
@@ -200,7 +192,7 @@ export async function quantizeOnnx(input: string, output: string, options: Quant
     done += c.bytes;
     options.onProgress?.(done, total, c.label);
     // Let a progress display paint between large tensors.
-    if (c.bytes > 1 << 20) await new Promise((r) => setImmediate(r));
+    if (c.bytes > 1 << 20) await nextTurn();
   }
   rewriter.apply();
 

@@ -1,6 +1,6 @@
 /** Checks of the model options as safetensors reads them (no graph: tensors are chosen by name and shape). */
 import { rangeError, typeError } from '../../errors.js';
-import { DEFAULT_BLOCK_SIZE, DEFAULT_HISTOGRAM_BINS, type PruneModelOptions, type QuantizeModelOptions } from '../options.js';
+import { DEFAULT_BLOCK_SIZE, histogramBinsOption, type PruneModelOptions, type QuantizeModelOptions } from '../options.js';
 import { tensorSelector, type TensorSelector } from '../select.js';
 import type { ProgressCallback } from '../types.js';
 import type { StoredQuantDType } from './layout.js';
@@ -48,7 +48,7 @@ function common(fn: string, o: QuantizeModelOptions | PruneModelOptions): Common
   if (o.onProgress !== undefined && typeof o.onProgress !== 'function') throw typeError(fn, 'onProgress', 'a function', o.onProgress);
   return {
     selector: tensorSelector(fn, o),
-    bins: optionalInteger(fn, 'histogramBins', o.histogramBins, 0, 1 << 20, DEFAULT_HISTOGRAM_BINS),
+    bins: histogramBinsOption(fn, o.histogramBins),
     inPlace: optionalBoolean(fn, 'inPlace', o.inPlace) ?? false,
     onProgress: o.onProgress,
   };

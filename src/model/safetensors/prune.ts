@@ -10,6 +10,7 @@ import { AtomicFile, checkOutputPath } from '../atomic.js';
 import { measure, pruneWeight, zeroFraction, type PruneSpec } from '../compress.js';
 import type { PruneModelOptions } from '../options.js';
 import { finishReport } from '../report.js';
+import { nextTurn } from '../turns.js';
 import type { ModelReport, TensorReport } from '../types.js';
 import { dtypeWord, FLOAT_DTYPES, itemSize, shapeCount } from './dtypes.js';
 import { formatFailure, type SafetensorsEntry } from './header.js';
@@ -67,8 +68,6 @@ async function runPlan(p: PrunePlan, stream: TensorStream, file: AtomicFile, bin
   const m = await measure(x, pruned, bins, errors);
   return { ...base, action: 'pruned', scheme: p.scheme, sparsityBefore, sparsity: zeroFraction(pruned), error: m.error, ...(m.histogram ? { histogram: m.histogram } : {}) };
 }
-
-const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /**
  * Prune the float weights of a safetensors file into `output`: the smallest |w|

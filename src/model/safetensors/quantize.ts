@@ -31,6 +31,7 @@ import { AtomicFile, checkOutputPath } from '../atomic.js';
 import { measure, quantizeWeight, toHalfWeight, type Measurement, type WeightQuantization, type WeightScratch } from '../compress.js';
 import type { QuantizeModelOptions } from '../options.js';
 import { finishReport } from '../report.js';
+import { nextTurn } from '../turns.js';
 import type { ModelReport, TensorReport } from '../types.js';
 import { dtypeWord, FLOAT_DTYPES, shapeCount } from './dtypes.js';
 import { formatFailure, type SafetensorsEntry } from './header.js';
@@ -181,8 +182,6 @@ async function runJob(j: Job, stream: TensorStream, file: AtomicFile, bins: numb
   const bytesAfter = j.outputs.reduce((a, o) => a + o.bytes, 0);
   return compressedRow(j, info, await measure(x, reconstructed, bins, scratch.errors), bytesAfter, schemeWords(info));
 }
-
-const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /**
  * Quantize the float tensors of a safetensors file (int8 per channel by default;

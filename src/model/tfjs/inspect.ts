@@ -22,6 +22,12 @@ function summaryOf(w: TfjsWeight, bins: number): Pick<TensorReport, 'sparsity' |
   return { sparsity: w.data.length > 0 ? zeros / w.data.length : 0 };
 }
 
+/** A report row of a weight as it is stored (nothing changed). */
+export function unchangedRow(w: TfjsWeight): TensorReport {
+  const storage = tfjsStorageName(w);
+  return { name: w.name, shape: w.shape.slice(), dtypeBefore: storage, dtypeAfter: storage, bytesBefore: w.byteLength, bytesAfter: w.byteLength, action: 'kept' };
+}
+
 /** Report every weight of a TensorFlow.js model (model.json and shards) without changing anything. */
 export function inspectTfjs(modelJsonPath: string, options: InspectModelOptions = {}): ModelReport {
   const startedAt = Date.now();
@@ -30,17 +36,7 @@ export function inspectTfjs(modelJsonPath: string, options: InspectModelOptions 
   const tensors: TensorReport[] = [];
   for (const g of model.groups) {
     for (const w of g.weights) {
-      const storage = tfjsStorageName(w);
-      tensors.push({
-        name: w.name,
-        shape: w.shape.slice(),
-        dtypeBefore: storage,
-        dtypeAfter: storage,
-        bytesBefore: w.byteLength,
-        bytesAfter: w.byteLength,
-        action: 'kept',
-        ...summaryOf(w, bins),
-      });
+      tensors.push({ ...unchangedRow(w), ...summaryOf(w, bins) });
     }
   }
   return finishReport({ command: 'inspect', format: 'tfjs', input: modelJsonPath, options: {}, tensors, inputFiles: model.files, startedAt });

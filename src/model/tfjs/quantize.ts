@@ -7,12 +7,13 @@
 import { rangeError, typeError } from '../../errors.js';
 import { checkOutputPath } from '../atomic.js';
 import { measure, zeroFraction } from '../compress.js';
-import { DEFAULT_HISTOGRAM_BINS, type QuantizeModelOptions } from '../options.js';
+import { histogramBinsOption, type QuantizeModelOptions } from '../options.js';
 import { filesBytes, finishReport } from '../report.js';
+import { nextTurn } from '../turns.js';
 import { tensorSelector } from '../select.js';
 import type { ModelReport, TensorReport } from '../types.js';
 import { encodeTfjsWeight, type TfjsStoreDType } from './encode.js';
-import { tfjsStorageName } from './inspect.js';
+import { unchangedRow } from './inspect.js';
 import { readTfjsModel, type TfjsWeight } from './read.js';
 import { writeTfjsModel, type TfjsWeightOut } from './write.js';
 
@@ -37,24 +38,13 @@ function plan(options: QuantizeModelOptions): Plan {
   if (options.opTypes !== undefined) throw rangeError(FN, 'opTypes', 'absent (an ONNX option; select tfjs weights by name)', options.opTypes);
   if (options.excludeOpTypes !== undefined) throw rangeError(FN, 'excludeOpTypes', 'absent (an ONNX option; select tfjs weights by name)', options.excludeOpTypes);
   if (options.symmetric !== undefined && typeof options.symmetric !== 'boolean') throw typeError(FN, 'symmetric', 'a boolean', options.symmetric);
-  const bins = options.histogramBins ?? DEFAULT_HISTOGRAM_BINS;
-  if (!Number.isSafeInteger(bins) || bins < 0) throw rangeError(FN, 'histogramBins', 'an integer ≥ 0', bins);
+  const bins = histogramBinsOption(FN, options.histogramBins);
   if (options.onProgress !== undefined && typeof options.onProgress !== 'function') throw typeError(FN, 'onProgress', 'a function', options.onProgress);
   return { dtype: dtypes[d], symmetric: options.symmetric ?? false, bins };
 }
 
 function keptRow(w: TfjsWeight, reason: string): TensorReport {
-  const storage = tfjsStorageName(w);
-  return {
-    name: w.name,
-    shape: w.shape.slice(),
-    dtypeBefore: storage,
-    dtypeAfter: storage,
-    bytesBefore: w.byteLength,
-    bytesAfter: w.byteLength,
-    action: 'kept',
-    reason,
-  };
+  return { ...unchangedRow(w), reason };
 }
 
 /** Why a weight that passed the name/size selection still cannot be quantized, or null. */
@@ -124,7 +114,7 @@ export async function quantizeTfjs(inputModelJson: string, outputModelJson: stri
       done += w.byteLength;
       options.onProgress?.(done, total, w.name);
       // Let other work run between large weights.
-      await new Promise<void>((r) => setImmediate(r));
+      await nextTurn();
     }
     groups.push(outs);
   }
